@@ -1,0 +1,111 @@
+"""The pipeline: load → validate → render → lint → stamp → package → write. Nothing is written
+until everything has been read, rendered and verified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from generator.cards import render_notes
+from generator.errors import Problem, SchemaChangeError, UsageError
+from generator.lint import lint
+from generator.lock import LOCK_NAME, Changes, build_time, read_lock, stamp
+from generator.model import Deck, load_deck
+from generator.notetypes import load_note_types
+from generator.package import DeckInfo, package_bytes, write_atomic
+from generator.render import render_markdown
+from generator.templating import default_templates_dir, render
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the CLI to print."""
+
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
+    warnings: list[Problem] = field(default_factory=list)
+    deck: Deck | None = None
+    note_count: int = 0
+
+
+def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
+          allow_schema_change: bool = False) -> BuildResult:
+    """Build the deck and the exercises from data_dir into out_dir."""
+    templates_dir = templates_dir or default_templates_dir()
+    check_paths(data_dir, out_dir, templates_dir)
+    deck = load_deck(data_dir)
+    notes, media = render_notes(deck, templates_dir)
+    warnings = lint(deck, notes)
+    exercises = _exercises(data_dir, templates_dir)
+    notetypes = load_note_types(deck.namespace, templates_dir)
+    lock, changes = stamp(read_lock(data_dir / LOCK_NAME), notes, notetypes, build_time())
+    if changes.schema_changed and not allow_schema_change:
+        raise SchemaChangeError(_schema_message(changes))
+    apkg = package_bytes(_deck_info(deck, templates_dir), notes, notetypes, lock, media)
+    outputs = {out_dir / f"{deck.namespace}.apkg": apkg}
+    outputs.update({out_dir / rel: text.encode() for rel, text in exercises.items()})
+    if changes.any or not (data_dir / LOCK_NAME).exists():
+        outputs[data_dir / LOCK_NAME] = lock.dumps().encode()  # last: a crash before it is harmless
+    result = BuildResult(changes=changes, warnings=warnings, deck=deck, note_count=len(notes))
+    for path, data in outputs.items():
+        (result.written if _write_if_changed(path, data) else result.unchanged).append(path)
+    return result
+
+
+def check(data_dir: Path, templates_dir: Path | None = None) -> list[Problem]:
+    """Validate and lint without writing anything; returns warnings, raises on errors."""
+    templates_dir = templates_dir or default_templates_dir()
+    deck = load_deck(data_dir)
+    notes, _ = render_notes(deck, templates_dir)
+    warnings = lint(deck, notes)
+    _exercises(data_dir, templates_dir)
+    return warnings
+
+
+def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path) -> None:
+    """Refuse output folders that would overwrite the sources."""
+    if not data_dir.is_dir():
+        raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
+    out = out_dir.resolve()
+    for source, label in ((data_dir.resolve(), "data"), (templates_dir.resolve(), "templates")):
+        if out == source or out.is_relative_to(source):
+            raise UsageError(f"--out '{out_dir}' is inside the {label} folder '{source}'; choose another")
+
+
+def _exercises(data_dir: Path, templates_dir: Path) -> dict[str, str]:
+    if not any((data_dir / "exercises").glob("*.yaml")):
+        return {}
+    from generator.exercises import build_exercises  # only when there are exercises
+
+    return build_exercises(data_dir, templates_dir)
+
+
+def _deck_info(deck: Deck, templates_dir: Path) -> DeckInfo:
+    html = render_markdown(deck.description) if deck.description else ""
+    description = render("fields/deck_description.html.j2", templates_dir, html=Markup(html),
+                         notes=sum(len(t.notes) for t in deck.topics), topics=len(deck.topics))
+    return DeckInfo(deck.name, description.strip())
+
+
+def _schema_message(changes: Changes) -> str:
+    what = "; ".join(f"note type '{kind}': {detail}" for kind, detail in changes.schema_changed)
+    return (f"schema change ({what}). Anki cannot update existing notes of a changed note type: "
+            "every user would have to re-import with \"Merge note types\" on (which forces a full "
+            "sync), or get a duplicate 'Name+' note type with their notes frozen. Renaming a field "
+            "or template is fine (ids are stable); adding, removing or reordering is not. If you "
+            "really mean it, pass --allow-schema-change and say so in the release notes.")
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomic write, skipped when the file already holds exactly these bytes."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, data)
+    return True

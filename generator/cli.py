@@ -1,0 +1,87 @@
+"""The `cardsmith` command: a thin click shell over generator.build. No logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from generator import __version__
+
+DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"),
+                           show_default=True, help="Folder with deck.yaml, topics/, exercises/.")
+TEMPLATES_OPTION = click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
+                                default=None, help="Templates folder (default: the project's templates/).")
+
+
+def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The one place where core errors become messages and exit codes (no tracebacks)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from generator.errors import CardsmithError, DataError
+
+        try:
+            return func(*args, **kwargs)
+        except DataError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"cardsmith: {len(exc.problems)} problem(s); nothing was written", err=True)
+            sys.exit(1)
+        except CardsmithError as exc:
+            click.echo(f"cardsmith: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("cardsmith: interrupted; previous outputs are untouched", err=True)
+            sys.exit(130)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cardsmith")
+@click.option("-v", "--verbose", count=True, help="Say more (repeat for more).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Turn structured topic data into an Anki deck and Python exercises."""
+    ctx.obj = {"verbosity": -1 if quiet else verbose}
+
+
+@main.command()
+@DATA_OPTION
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"),
+              show_default=True, help="Output folder.")
+@TEMPLATES_OPTION
+@click.option("--allow-schema-change", is_flag=True,
+              help="Accept a note-type schema change (costs users a merge and a full sync).")
+@click.pass_context
+@_fail_on_errors
+def build(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path | None,
+          allow_schema_change: bool) -> None:
+    """Build the .apkg deck and the exercise files."""
+    from generator.build import build as run_build
+    from generator.report import build_report
+
+    result = run_build(data_dir, out_dir, templates_dir, allow_schema_change=allow_schema_change)
+    for line in build_report(result, ctx.obj["verbosity"]):
+        click.echo(line, err=line.startswith(("warning", "  warning")))
+
+
+@main.command()
+@DATA_OPTION
+@TEMPLATES_OPTION
+@click.pass_context
+@_fail_on_errors
+def check(ctx: click.Context, data_dir: Path, templates_dir: Path | None) -> None:
+    """Validate and lint the data; write nothing."""
+    from generator.build import check as run_check
+
+    warnings = run_check(data_dir, templates_dir)
+    for problem in warnings:
+        click.echo(str(problem), err=True)
+    if ctx.obj["verbosity"] >= 0:
+        click.echo(f"ok: no errors, {len(warnings)} warning(s)")

@@ -1,0 +1,66 @@
+"""The one exception family the core raises; the CLI turns it into messages and exit codes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Literal
+
+Level = Literal["error", "warning"]
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """The path as a user typed it: relative to the working directory when it is below it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in the input, printed compiler-style so editors can jump to it."""
+
+    path: str
+    line: int | None
+    message: str
+    note_id: str | None = None
+    level: Level = "error"
+
+    def __str__(self) -> str:
+        where = display_path(self.path) if self.path else "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        note = f" note '{self.note_id}':" if self.note_id else ""
+        tag = " warning:" if self.level == "warning" else ""
+        return f"{where}:{tag}{note} {self.message}"
+
+
+class CardsmithError(Exception):
+    """Base of every error the core raises on purpose. Raised by: nobody directly."""
+
+
+class DataError(CardsmithError):
+    """The input data is wrong. Raised by loader, model, render, lint and exercises; carries
+    every problem found in the run, so the author fixes them all at once."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(
+            problems, key=lambda p: (p.path, p.line if p.line is not None else 0, p.message)
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(CardsmithError):
+    """A command-line choice cannot work (e.g. --out inside data/). Raised by build."""
+
+
+class SchemaChangeError(CardsmithError):
+    """A note-type change would force every user into "Merge note types". Raised by lock."""
+
+
+class BuildFailed(CardsmithError):
+    """Generated output failed its own verification (e.g. an exercise's reference solution
+    disagrees with a case). Raised by exercises."""

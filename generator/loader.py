@@ -1,0 +1,141 @@
+"""Stage 1, load: read YAML safely and fast, remembering the line of every key and item."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import DataError, Problem
+
+try:  # libyaml's C parser when present: several times faster on big decks
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+Loc = tuple[Any, ...]
+
+
+@dataclass
+class Document:
+    """A parsed YAML file plus the line (1-based) of every mapping key and sequence item."""
+
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line(self, loc: Loc) -> int:
+        """The line of `loc`, or of its nearest located ancestor."""
+        for end in range(len(loc), -1, -1):
+            found = self.lines.get(tuple(loc[:end]))
+            if found is not None:
+                return found
+        return 1
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        self.line, self.message = line, message
+
+
+def load_yaml(path: Path) -> Document:
+    """Parse one YAML file; every problem becomes a DataError naming file and line."""
+    text = _read_text(path)
+    _precheck(path, text)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise DataError([Problem(str(path), line, f"YAML syntax error: {what}")]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        raise DataError([Problem(str(path), None, f"YAML error: {exc}")]) from None
+    doc = Document(path, None)
+    if node is None:
+        return doc
+    try:
+        doc.data = _convert(node, (), doc.lines, set(), 0)
+    except _Refused as exc:
+        raise DataError([Problem(str(path), exc.line, exc.message)]) from None
+    return doc
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError([Problem(str(path), None, f"cannot read file: {exc.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise DataError([Problem(str(path), None,
+                                 f"file is {len(raw):,} bytes (limit {MAX_BYTES:,}); split it")])
+    if raw.startswith(codecs.BOM_UTF8):
+        raise DataError([Problem(str(path), 1, "file starts with a byte-order mark "
+                                 "(expected UTF-8 without BOM)")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError([Problem(str(path), line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}"
+                                 "; expected UTF-8 text)")]) from None
+
+
+def _precheck(path: Path, text: str) -> None:
+    """Reject what PyYAML reports badly (tabs) or dangerously (absurd nesting)."""
+    problems = []
+    depth = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and line.strip():
+            problems.append(Problem(str(path), number, "tab in indentation (YAML needs spaces)"))
+        if len(indent) > 8 * MAX_DEPTH:
+            problems.append(Problem(str(path), number, f"indented too deeply (limit {MAX_DEPTH} levels)"))
+        depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
+        if depth > 8 * MAX_DEPTH:
+            problems.append(Problem(str(path), number, f"nested too deeply (limit {MAX_DEPTH} levels)"))
+            break
+    if problems:
+        raise DataError(problems[:10])
+
+
+_constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+
+
+def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], depth: int) -> Any:
+    line = node.start_mark.line + 1
+    if depth > MAX_DEPTH:
+        raise _Refused(line, f"nested too deeply (limit {MAX_DEPTH} levels)")
+    if id(node) in seen:  # the composer hands back the anchored node itself for an alias
+        raise _Refused(line, "YAML aliases (*name) are not allowed; repeat the value instead")
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            return _constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise _Refused(line, f"cannot read value: {getattr(exc, 'problem', exc)}") from None
+    seen.add(id(node))
+    if node.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        raise _Refused(line, f"unsupported YAML tag {node.tag}")
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[loc + (index,)] = item.start_mark.line + 1
+            items.append(_convert(item, loc + (index,), lines, seen, depth + 1))
+        return items
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = _convert(key_node, loc, lines, seen, depth + 1)
+        key_line = key_node.start_mark.line + 1
+        if not isinstance(key, (str, int)) or key_node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused(key_line, f"unsupported key {key!r} (expected a plain name)")
+        if key in mapping:
+            raise _Refused(key_line, f"duplicate key '{key}' (first at line {lines[loc + (key,)]})")
+        lines[loc + (key,)] = key_line
+        if id(value_node) in seen:
+            raise _Refused(key_line, "YAML aliases (*name) are not allowed; repeat the value instead")
+        mapping[key] = _convert(value_node, loc + (key,), lines, seen, depth + 1)
+    return mapping

@@ -1,0 +1,143 @@
+"""Stage 5, package: the .apkg bytes — genanki's collection, our timestamps, a compressed zip."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import os
+import sqlite3
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass
+from typing import Iterator
+
+import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
+
+from generator.cards import RenderedNote
+from generator.lock import Lock
+from generator.notetypes import BuiltNoteType
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: same input, same bytes
+
+
+@dataclass(frozen=True)
+class DeckInfo:
+    """The root deck's name and description."""
+
+    name: str
+    description: str
+
+
+def deck_id(name: str) -> int:
+    """Stable deck id from the full name (Anki matches decks by name anyway)."""
+    return (1 << 30) + int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % (1 << 30)
+
+
+def package_bytes(root: DeckInfo, notes: list[RenderedNote], notetypes: dict[str, BuiltNoteType],
+                  lock: Lock, media: dict[str, bytes]) -> bytes:
+    """The whole .apkg in memory."""
+    collection = _collection(root, notes, notetypes, lock)
+    return _zip(collection, media)
+
+
+def _collection(root: DeckInfo, notes: list[RenderedNote], notetypes: dict[str, BuiltNoteType],
+                lock: Lock) -> bytes:
+    models = {kind: built.genanki_model() for kind, built in notetypes.items()}
+    deck_names = [root.name] + list(dict.fromkeys(n.deck for n in notes))
+    decks = {name: genanki.Deck(deck_id(name), name, root.description if name == root.name else "")
+             for name in deck_names}
+    mods = [s.mod for s in lock.notes.values()] + [s.mod for s in lock.notetypes.values()]
+    ids = itertools.count(max(mods, default=0) * 1000)  # deterministic ids in deck order
+    with _database() as conn:
+        cursor = conn.cursor()
+        cursor.executescript(APKG_SCHEMA)
+        cursor.executescript(APKG_COL)
+        cursor.execute("UPDATE col SET crt = ?, mod = ?", (0, max(mods, default=0) * 1000))
+        decks_json = json.loads(cursor.execute("SELECT decks FROM col").fetchone()[0])
+        for deck in decks.values():
+            decks_json[str(deck.deck_id)] = deck.to_json()
+        models_json = json.loads(cursor.execute("SELECT models FROM col").fetchone()[0])
+        for kind, model in models.items():
+            models_json[str(model.model_id)] = model.to_json(lock.notetypes[kind].mod, decks[root.name].deck_id)
+        cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks_json), json.dumps(models_json)))
+        with warnings.catch_warnings():  # our fields are sanitized HTML: genanki's tag check is noise
+            warnings.simplefilter("ignore")
+            for due, note in enumerate(notes):
+                gnote = genanki.Note(models[note.kind], list(note.fields), tags=list(note.tags),
+                                     guid=note.guid, due=due)
+                gnote.write_to_db(cursor, lock.notes[note.id].mod, decks[note.deck].deck_id, ids)
+        conn.commit()
+        return _serialize(conn)
+
+
+class _database:
+    """An in-memory SQLite database (serialized without touching disk where Python allows)."""
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.path = None
+        if hasattr(sqlite3.Connection, "serialize"):
+            self.conn = sqlite3.connect(":memory:")
+        else:  # pragma: no cover - Python 3.10
+            fd, self.path = tempfile.mkstemp(suffix=".anki2")
+            os.close(fd)
+            self.conn = sqlite3.connect(self.path)
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+        if self.path:
+            os.unlink(self.path)
+
+
+def _serialize(conn: sqlite3.Connection) -> bytes:
+    if hasattr(conn, "serialize"):
+        return bytes(conn.serialize())
+    path = conn.execute("PRAGMA database_list").fetchone()[2]  # pragma: no cover - Python 3.10
+    with open(path, "rb") as handle:  # pragma: no cover
+        return handle.read()
+
+
+def _entries(collection: bytes, media: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
+    names = sorted(media)
+    yield "collection.anki2", collection
+    yield "media", json.dumps({str(i): name for i, name in enumerate(names)}).encode()
+    for i, name in enumerate(names):
+        yield str(i), media[name]
+
+
+def _zip(collection: bytes, media: dict[str, bytes]) -> bytes:
+    """Deflate-compressed (genanki stores uncompressed), fixed times and order."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in _entries(collection, media):
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, compresslevel=9)
+    return buffer.getvalue()
+
+
+def write_atomic(path: "os.PathLike[str] | str", data: bytes) -> None:
+    """Write via a temp file in the same folder and os.replace: readers never see half a file."""
+    directory = os.path.dirname(os.fspath(path)) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".cardsmith-", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 would make the deck private
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

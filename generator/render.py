@@ -1,0 +1,168 @@
+"""Stage 3, render: Markdown fields → sanitized HTML that Anki shows without JavaScript."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+# Tags an author may write as raw HTML. Anything else that looks like a tag (List<int>) is text.
+AUTHOR_TAGS = frozenset(
+    "b i em strong u s del sub sup br hr kbd mark small code pre span div p ul ol li "
+    "table thead tbody tr th td details summary blockquote".split()
+)
+ALLOWED_TAGS = AUTHOR_TAGS | {"a", "img", "h1", "h2", "h3", "h4", "h5", "h6"}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan"},
+    "details": {"open"},
+    "ol": {"start"},
+}
+_TAG_NAME = re.compile(r"^</?([A-Za-z][A-Za-z0-9-]*)")
+MediaResolver = Callable[[str], str]
+
+
+@dataclass
+class RenderEnv:
+    """What one field's rendering reports back: problems and the media it referenced."""
+
+    resolve_media: MediaResolver | None = None
+    problems: list[str] = field(default_factory=list)
+    media: set[str] = field(default_factory=set)
+
+
+def _math_brackets(state: StateInline, silent: bool) -> bool:
+    r"""Inline rule for \( … \) and \[ … \]: taken verbatim, before Markdown eats the backslashes."""
+    src, pos = state.src, state.pos
+    if not src.startswith(("\\(", "\\["), pos):
+        return False
+    closer = "\\)" if src[pos + 1] == "(" else "\\]"
+    end = src.find(closer, pos + 2)
+    if end < 0:
+        return False
+    if not silent:
+        token = state.push("math_inline" if closer == "\\)" else "math_inline_double", "math", 0)
+        token.content = src[pos + 2 : end]
+        token.markup = src[pos : pos + 2]
+    state.pos = end + 2
+    return True
+
+
+def _render_inline_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return "\\(" + escapeHtml(tokens[idx].content) + "\\)"
+
+
+def _render_display_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    body = "\\[" + escapeHtml(tokens[idx].content.strip("\n")) + "\\]"
+    return body if tokens[idx].type == "math_inline_double" else f'<div class="math">{body}</div>\n'
+
+
+def _render_html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Raw HTML passes (to the sanitizer) only for known tags; List<int> stays literal text."""
+    content = tokens[idx].content
+    match = _TAG_NAME.match(content.strip())
+    if match and match.group(1).lower() in AUTHOR_TAGS:
+        return content
+    return escapeHtml(content)
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = escapeHtml(self.renderInlineAsText(token.children or [], options, env))
+    render_env: RenderEnv | None = env.get("cardsmith") if isinstance(env, dict) else None
+    if render_env is None or render_env.resolve_media is None:
+        return f'<img src="{escapeHtml(src)}" alt="{alt}">'
+    try:
+        name = render_env.resolve_media(src)
+    except ValueError as exc:
+        render_env.problems.append(str(exc))
+        return ""
+    render_env.media.add(name)
+    css = ' class="diagram"' if src.startswith("diagram:") else ""
+    return f'<img src="{escapeHtml(name)}" alt="{alt}"{css}>'
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Any:
+    return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+
+
+_FORMATTER = HtmlFormatter(nowrap=True, classprefix="pg-")
+
+
+def _highlight(code: str, language: str, attrs: str) -> str:
+    """Pygments at build time: coloured code with no JavaScript on the card."""
+    css_lang = escapeHtml(language) if language else "text"
+    try:
+        body = highlight(code, _lexer(language), _FORMATTER) if language else escapeHtml(code)
+    except ClassNotFound:
+        body = escapeHtml(code)
+    return f'<pre class="code"><code class="language-{css_lang}">{body.rstrip(chr(10))}</code></pre>\n'
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """CommonMark + tables + math that reaches Anki as \\( \\) and \\[ \\]."""
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight})
+    md.enable("table").enable("strikethrough")
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
+           allow_blank_lines=False, double_inline=True)
+    md.inline.ruler.before("escape", "math_brackets", _math_brackets)
+    md.add_render_rule("math_inline", _render_inline_math)
+    for name in ("math_inline_double", "math_block", "math_block_label"):
+        md.add_render_rule(name, _render_display_math)
+    md.add_render_rule("html_inline", _render_html)
+    md.add_render_rule("html_block", _render_html)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def sanitize(html: str) -> str:
+    """Allowlist sanitizer: no scripts, handlers, javascript: URLs, iframes or <style>."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes={"http", "https"},
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+        filter_style_properties={"text-align"},
+    )
+
+
+def render_markdown(text: str, env: RenderEnv | None = None) -> str:
+    """One Markdown field → sanitized HTML (trailing newline stripped)."""
+    html = markdown().render(text, {"cardsmith": env or RenderEnv()})
+    return sanitize(html).strip()
+
+
+def highlight_css(light_style: str = "default", dark_style: str = "github-dark") -> str:
+    """Pygments token colours for light and night mode, scoped to card code blocks."""
+    light = HtmlFormatter(style=light_style, classprefix="pg-").get_token_style_defs(".card pre.code")
+    dark = HtmlFormatter(style=dark_style, classprefix="pg-").get_token_style_defs(
+        [".card.nightMode pre.code", ".card.night_mode pre.code"])
+    lines = ["/* generated by generator.render.highlight_css(); do not edit */", *light, *dark]
+    return "\n".join(lines) + "\n"
+
+
+def content_hash(data: bytes, length: int = 10) -> str:
+    """Short stable hash for file names: a changed file gets a new name, so Anki updates it."""
+    return hashlib.sha1(data).hexdigest()[:length]
