@@ -8,12 +8,12 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from generator.cards import render_notes
-from generator.errors import Problem, SchemaChangeError, UsageError
+from generator.cards import RenderedNote, render_notes
+from generator.errors import DataError, Problem, SchemaChangeError, UsageError
 from generator.lint import lint
-from generator.lock import LOCK_NAME, Changes, build_time, read_lock, stamp
+from generator.lock import LOCK_NAME, Changes, Lock, build_time, read_lock, stamp
 from generator.model import Deck, load_deck
-from generator.notetypes import load_note_types
+from generator.notetypes import BuiltNoteType, load_note_types
 from generator.package import DeckInfo, package_bytes, write_atomic
 from generator.render import render_markdown
 from generator.templating import default_templates_dir, render
@@ -31,38 +31,76 @@ class BuildResult:
     note_count: int = 0
 
 
-def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
-          allow_schema_change: bool = False) -> BuildResult:
-    """Build the deck and the exercises from data_dir into out_dir."""
-    templates_dir = templates_dir or default_templates_dir()
-    check_paths(data_dir, out_dir, templates_dir)
+@dataclass
+class Prepared:
+    """Everything a build computes before it writes anything."""
+
+    deck: Deck
+    notes: list[RenderedNote]
+    media: dict[str, bytes]
+    warnings: list[Problem]
+    exercises: dict[str, str]
+    notetypes: dict[str, BuiltNoteType]
+    lock: Lock
+    changes: Changes
+    lock_exists: bool
+
+
+def prepare(data_dir: Path, templates_dir: Path) -> Prepared:
+    """Load, validate, render, lint, verify exercises and stamp: all reading, no writing."""
     deck = load_deck(data_dir)
     notes, media = render_notes(deck, templates_dir)
     warnings = lint(deck, notes)
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
-    lock, changes = stamp(read_lock(data_dir / LOCK_NAME), notes, notetypes, build_time())
-    if changes.schema_changed and not allow_schema_change:
-        raise SchemaChangeError(_schema_message(changes))
-    apkg = package_bytes(_deck_info(deck, templates_dir), notes, notetypes, lock, media)
-    outputs = {out_dir / f"{deck.namespace}.apkg": apkg}
-    outputs.update({out_dir / rel: text.encode() for rel, text in exercises.items()})
-    if changes.any or not (data_dir / LOCK_NAME).exists():
-        outputs[data_dir / LOCK_NAME] = lock.dumps().encode()  # last: a crash before it is harmless
-    result = BuildResult(changes=changes, warnings=warnings, deck=deck, note_count=len(notes))
+    lock_path = data_dir / LOCK_NAME
+    lock, changes = stamp(read_lock(lock_path), notes, notetypes, build_time())
+    return Prepared(deck, notes, media, warnings, exercises, notetypes, lock, changes, lock_path.exists())
+
+
+def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
+          allow_schema_change: bool = False) -> BuildResult:
+    """Build the deck and the exercises from data_dir into out_dir."""
+    templates_dir = templates_dir or default_templates_dir()
+    check_paths(data_dir, out_dir, templates_dir)
+    p = prepare(data_dir, templates_dir)
+    if p.changes.schema_changed and not allow_schema_change:
+        raise SchemaChangeError(_schema_message(p.changes))
+    apkg = package_bytes(_deck_info(p.deck, templates_dir), p.notes, p.notetypes, p.lock, p.media)
+    outputs = {out_dir / f"{p.deck.namespace}.apkg": apkg}
+    outputs.update({out_dir / rel: text.encode() for rel, text in p.exercises.items()})
+    if p.changes.any or not p.lock_exists:
+        outputs[data_dir / LOCK_NAME] = p.lock.dumps().encode()  # last: a crash before it is harmless
+    result = BuildResult(changes=p.changes, warnings=p.warnings, deck=p.deck, note_count=len(p.notes))
     for path, data in outputs.items():
         (result.written if _write_if_changed(path, data) else result.unchanged).append(path)
     return result
 
 
 def check(data_dir: Path, templates_dir: Path | None = None) -> list[Problem]:
-    """Validate and lint without writing anything; returns warnings, raises on errors."""
+    """Validate, lint and compare with the lock without writing; returns warnings, raises on errors."""
     templates_dir = templates_dir or default_templates_dir()
-    deck = load_deck(data_dir)
-    notes, _ = render_notes(deck, templates_dir)
-    warnings = lint(deck, notes)
-    _exercises(data_dir, templates_dir)
-    return warnings
+    if not data_dir.is_dir():
+        raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
+    p = prepare(data_dir, templates_dir)
+    stale = _stale(p)
+    if stale:
+        raise DataError([Problem(str(data_dir / LOCK_NAME), None, stale)])
+    return p.warnings
+
+
+def _stale(p: Prepared) -> str:
+    """Why the committed lock does not match the data ('' when it does)."""
+    if not p.lock_exists:
+        return "no lock file yet (run `cardsmith build` and commit data/cardsmith.lock)"
+    if not p.changes.any:
+        return ""
+    c = p.changes
+    parts = [f"{len(c.new)} new", f"{len(c.changed)} changed", f"{len(c.removed)} removed notes"]
+    if c.notetypes_changed:
+        parts.append("note types changed: " + ", ".join(c.notetypes_changed))
+    return ("lock is stale (" + ", ".join(parts) + "); run `cardsmith build` and commit "
+            "data/cardsmith.lock, or re-imports will not update the changed notes")
 
 
 def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path) -> None:

@@ -68,7 +68,7 @@ def build(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path
 
     result = run_build(data_dir, out_dir, templates_dir, allow_schema_change=allow_schema_change)
     for line in build_report(result, ctx.obj["verbosity"]):
-        click.echo(line, err=line.startswith(("warning", "  warning")))
+        click.echo(line.text, err=line.warning)
 
 
 @main.command()

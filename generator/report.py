@@ -2,38 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from generator.build import BuildResult
 from generator.errors import display_path
 from generator.notetypes import NOTE_TYPES
 
 
-def build_report(result: BuildResult, verbosity: int) -> Iterator[str]:
-    """Lines to print after a build, one per file written, then the change report."""
+class Line(NamedTuple):
+    """One line of the report; warnings go to stderr."""
+
+    text: str
+    warning: bool = False
+
+
+def build_report(result: BuildResult, verbosity: int) -> Iterator[Line]:
+    """Lines to print after a build: warnings, one line per file written, then the changes."""
     for problem in result.warnings:
-        yield str(problem)
+        yield Line(str(problem), True)
+    changes = result.changes
+    for (old, new), ids in _moves(changes.moved).items():
+        more = ", …" if len(ids) > 5 else ""
+        yield Line(f"warning: {len(ids)} note(s) moved from deck '{old}' to '{new}' "
+                   f"({', '.join(ids[:5])}{more}): Anki matches decks by name and never moves "
+                   f"existing cards, so learners keep them in '{old}' (Browse → Change Deck)", True)
     if verbosity < 0:
         return
     for path in result.written:
-        yield f"wrote {display_path(path)}"
+        yield Line(f"wrote {display_path(path)}")
     if verbosity > 0:
         for path in result.unchanged:
-            yield f"unchanged {display_path(path)}"
-    changes = result.changes
-    yield (f"{result.note_count} notes: {len(changes.new)} new, {len(changes.changed)} changed, "
-           f"{len(changes.removed)} removed")
+            yield Line(f"unchanged {display_path(path)}")
+    yield Line(f"{result.note_count} notes: {len(changes.new)} new, {len(changes.changed)} changed, "
+               f"{len(changes.removed)} removed")
     if verbosity > 0:
-        for note_id in changes.new:
-            yield f"  new {note_id}"
-        for note_id in changes.changed:
-            yield f"  changed {note_id}"
+        yield from (Line(f"  new {note_id}") for note_id in changes.new)
+        yield from (Line(f"  changed {note_id}") for note_id in changes.changed)
     for kind in changes.notetypes_changed:
-        yield f"note type '{NOTE_TYPES[kind].name}' changed (templates or CSS); Anki updates it in place"
-    for note_id, old, new in changes.moved:
-        yield (f"warning: note '{note_id}' moved from '{old}' to '{new}': Anki keeps existing cards "
-               "in their deck; move them by hand (Browse → Change Deck) if you want")
+        yield Line(f"note type '{NOTE_TYPES[kind].name}' changed; Anki updates it in place on re-import")
     if changes.removed and result.deck is not None:
         ids = " OR ".join(f'"Id:{note_id}"' for note_id in changes.removed)
-        yield (f"{len(changes.removed)} note(s) left the data; Anki never deletes on import. To delete "
-               f"them, search in Anki's browser: \"deck:{result.deck.name}\" ({ids})")
+        yield Line(f"{len(changes.removed)} note(s) left the data; Anki never deletes notes on import. "
+                   f"To delete them, search in Anki's browser: \"deck:{result.deck.name}\" ({ids})")
+
+
+def _moves(moved: list[tuple[str, str, str]]) -> dict[tuple[str, str], list[str]]:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for note_id, old, new in moved:
+        groups.setdefault((old, new), []).append(note_id)
+    return groups

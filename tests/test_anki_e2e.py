@@ -87,4 +87,4 @@ def test_subdecks_and_order(mini_data: Path, tmp_path: Path) -> None:
     assert {"Mini 测试", "Mini 测试::Alpha", "Mini 测试::Beta 二"} <= names
     cards = [col.get_card(c) for c in col.find_cards("is:new")]
     order = [col.get_note(c.nid)["Id"] for c in sorted(cards, key=lambda c: (c.due, c.ord))]
-    assert list(dict.fromkeys(order)) == ["a-basic", "a-cloze", "a-rev", "b-table", "b-cloze-many"]
+    assert list(dict.fromkeys(order)) == ["a-basic", "a-cloze", "a-rev", "b-table", "b-cloze-many", "b-image"]

@@ -17,15 +17,27 @@ def test_build_prints_one_line_per_file(mini_data: Path, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     wrote = [line for line in result.output.splitlines() if line.startswith("wrote ")]
     assert len(wrote) == 2 and wrote[0].endswith("mini.apkg") and wrote[1].endswith("cardsmith.lock")
-    assert "5 notes: 5 new, 0 changed, 0 removed" in result.output
+    assert "6 notes: 6 new, 0 changed, 0 removed" in result.output
 
 
-def test_check_writes_nothing(mini_data: Path) -> None:
-    before = sorted(p.name for p in mini_data.rglob("*"))
+def test_check_writes_nothing(mini_data: Path, tmp_path: Path) -> None:
+    CliRunner().invoke(main, ["build", "--data", str(mini_data), "--out", str(tmp_path / "out")])
+    before = {p: p.read_bytes() for p in mini_data.rglob("*") if p.is_file()}
     result = CliRunner().invoke(main, ["check", "--data", str(mini_data)])
     assert result.exit_code == 0, result.output
     assert "ok: no errors" in result.output
-    assert sorted(p.name for p in mini_data.rglob("*")) == before
+    assert {p: p.read_bytes() for p in mini_data.rglob("*") if p.is_file()} == before
+
+
+def test_check_fails_on_stale_or_missing_lock(mini_data: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--data", str(mini_data)])
+    assert result.exit_code == 1 and "no lock file yet" in result.output
+    CliRunner().invoke(main, ["build", "--data", str(mini_data), "--out", str(tmp_path / "out")])
+    topic = mini_data / "topics" / "01-alpha.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("Multi-head attention", "MHA!"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--data", str(mini_data)])
+    assert result.exit_code == 1
+    assert "cardsmith.lock: lock is stale (0 new, 1 changed, 0 removed notes)" in result.output
 
 
 def test_bad_input_one_line_per_problem_exit_1(mini_data: Path, tmp_path: Path) -> None:
