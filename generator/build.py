@@ -14,7 +14,8 @@ from generator.lint import lint
 from generator.lock import LOCK_NAME, Changes, Lock, build_time, read_lock, stamp
 from generator.model import Deck, load_deck
 from generator.notetypes import BuiltNoteType, load_note_types
-from generator.package import DeckInfo, package_bytes, write_atomic
+from generator.output import write_outputs
+from generator.package import DeckInfo, package_bytes
 from generator.render import render_markdown
 from generator.templating import default_templates_dir, render
 
@@ -71,10 +72,8 @@ def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
     outputs.update({out_dir / rel: text.encode() for rel, text in p.exercises.items()})
     if p.changes.any or not p.lock_exists:
         outputs[data_dir / LOCK_NAME] = p.lock.dumps().encode()  # last: a crash before it is harmless
-    result = BuildResult(changes=p.changes, warnings=p.warnings, deck=p.deck, note_count=len(p.notes))
-    for path, data in outputs.items():
-        (result.written if _write_if_changed(path, data) else result.unchanged).append(path)
-    return result
+    written, unchanged = write_outputs(outputs, out_dir)
+    return BuildResult(written, unchanged, p.changes, p.warnings, p.deck, len(p.notes))
 
 
 def check(data_dir: Path, templates_dir: Path | None = None) -> list[Problem]:
@@ -135,15 +134,3 @@ def _schema_message(changes: Changes) -> str:
             "sync), or get a duplicate 'Name+' note type with their notes frozen. Renaming a field "
             "or template is fine (ids are stable); adding, removing or reordering is not. If you "
             "really mean it, pass --allow-schema-change and say so in the release notes.")
-
-
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    """Atomic write, skipped when the file already holds exactly these bytes."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data)
-    return True

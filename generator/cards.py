@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import genanki
 from markupsafe import Markup
 
 from generator.errors import DataError, Problem
-from generator.model import Deck, Diagram
+from generator.model import CLOZE_RE, Deck, Diagram, Note
 from generator.render import RenderEnv, content_hash, render_markdown
 from generator.templating import environment
 
@@ -38,6 +39,27 @@ class RenderedNote:
         """Hash of what an import writes (fields and tags): unchanged hash ⇒ no update needed."""
         payload = json.dumps([self.kind, self.fields, self.tags], ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _visible(html: str) -> bool:
+    """Whether a field shows anything: text other than spaces/format characters, or an image."""
+    if "<img" in html:
+        return True
+    text = _TAGS.sub("", html)
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Cc") for ch in text)
+
+
+def _empty_sides(note: Note, fields: tuple[str, ...]) -> list[str]:
+    """A side that renders empty makes Anki skip or blank the card: refuse it at build time."""
+    if note.kind == "cloze":
+        wanted = set(CLOZE_RE.findall(note.text or ""))
+        kept = set(CLOZE_RE.findall(fields[0]))
+        if wanted - kept:
+            return [f"cloze c{', c'.join(sorted(wanted - kept))} disappears when rendered "
+                    "(inside a comment or stripped HTML?)"]
+        return [] if _visible(re.sub(r"\{\{c\d+::|\}\}", "", fields[0])) else ["text renders empty"]
+    return [f"{name} renders empty (only markup or invisible characters)"
+            for name, html in (("front", fields[0]), ("back", fields[1])) if not _visible(html)]
 
 
 class MediaStore:
@@ -110,6 +132,7 @@ def render_notes(deck: Deck, templates_dir: Path) -> tuple[list[RenderedNote], d
         else:
             fields = (first, md(note.back), extra, sources, note.id)
         problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in render_env.problems)
+        problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in _empty_sides(note, fields))
         tags = tuple(dict.fromkeys([*note.tags, *(["advice"] if note.advice else [])]))
         rendered.append(RenderedNote(
             note.id, note.kind, genanki.guid_for(deck.namespace, note.id),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from generator.errors import DataError, Problem
 from generator.loader import Document, load_yaml
@@ -78,10 +78,21 @@ class Note(_Strict):
         return self
 
 
+def _no_subdeck(name: str) -> str:
+    if "::" in name:
+        raise ValueError(f"deck or topic name {name!r} contains '::' (Anki's subdeck separator)")
+    return name
+
+
+DeckName = Annotated[str, Field(min_length=1, max_length=100,
+                                pattern=r"^[^\x00-\x1f\"]*[^\s\x00-\x1f\"][^\x00-\x1f\"]*$"),
+                     AfterValidator(_no_subdeck)]
+
+
 class TopicFile(_Strict):
     """data/topics/*.yaml: one subdeck."""
 
-    topic: Text
+    topic: DeckName
     description: Text | None = None
     notes: list[Note] = Field(min_length=1)
 
@@ -89,7 +100,7 @@ class TopicFile(_Strict):
 class DeckFile(_Strict):
     """data/deck.yaml."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[^:\"]*\S[^:\"]*$")]
+    name: DeckName
     namespace: Slug
     description: Text | None = None
 

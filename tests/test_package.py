@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import zipfile
 from pathlib import Path
@@ -10,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.build import build
-from generator.package import write_atomic
+from generator import output
+from generator.output import write_outputs
 
 
 def test_zip_is_compressed_with_fixed_times(mini_data: Path, tmp_path: Path) -> None:
@@ -36,14 +36,26 @@ def test_deck_file_is_world_readable(mini_data: Path, tmp_path: Path) -> None:
     assert mode & stat.S_IRGRP and mode & stat.S_IROTH
 
 
-def test_write_atomic_leaves_no_temp_on_failure(tmp_path: Path) -> None:
-    target = tmp_path / "deck.apkg"
-    target.write_bytes(b"old")
+def test_failed_staging_leaves_previous_outputs_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = tmp_path / "a.apkg", tmp_path / "sub" / "b.py"
+    write_outputs({first: b"old a", second: b"old b"}, tmp_path)
+    real_stage = output._stage
+    calls = []
 
-    class Boom(bytes):
-        pass
+    def failing_stage(path: Path, data: bytes) -> str:
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while staging the second file
+        return real_stage(path, data)
 
-    with pytest.raises(TypeError):
-        write_atomic(target, "not bytes")  # type: ignore[arg-type]
-    assert target.read_bytes() == b"old"
-    assert os.listdir(tmp_path) == ["deck.apkg"]
+    monkeypatch.setattr(output, "_stage", failing_stage)
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs({first: b"new a", second: b"new b"}, tmp_path)
+    assert first.read_bytes() == b"old a" and second.read_bytes() == b"old b"
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_unchanged_outputs_are_not_rewritten(tmp_path: Path) -> None:
+    target = tmp_path / "a.apkg"
+    assert write_outputs({target: b"x"}, tmp_path) == ([target], [])
+    assert write_outputs({target: b"x"}, tmp_path) == ([], [target])

@@ -1,0 +1,105 @@
+"""Stage 6, write: all outputs land together or not at all, one build at a time per folder."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Iterator
+
+from generator.errors import CardsmithError
+
+TEMP_PREFIX = ".cardsmith-"
+
+
+def write_outputs(outputs: dict[Path, bytes], lock_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Write every changed output atomically; returns (written, unchanged).
+
+    Each file is first written in full to a temp file beside it; only when all are staged are
+    they renamed into place, with Ctrl-C held back, so an interrupted or failed build leaves
+    the previous outputs as they were and no temp file behind.
+    """
+    changed = {path: data for path, data in outputs.items() if not _same(path, data)}
+    unchanged = [path for path in outputs if path not in changed]
+    with build_lock(lock_dir):
+        staged: list[tuple[str, Path]] = []
+        try:
+            for path, data in changed.items():
+                staged.append((_stage(path, data), path))
+            with _interrupts_deferred():
+                for tmp, path in staged:
+                    os.replace(tmp, path)
+                staged = []
+        finally:
+            for tmp, _ in staged:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+    return list(changed), unchanged
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """Write data to a fresh temp file in path's folder (same filesystem, so rename is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 would make the deck private
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Serialize builds into the same output folder (a second build waits for the first).
+
+    The lock is taken on the folder itself, so no lock file is left behind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as exc:
+        raise CardsmithError(f"cannot lock output folder '{folder}': {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT while renaming, then deliver it: the rename batch is never cut in half."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def remember(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous = signal.signal(signal.SIGINT, remember)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
