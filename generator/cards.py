@@ -49,17 +49,17 @@ def _visible(html: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Cc") for ch in text)
 
 
-def _empty_sides(note: Note, fields: tuple[str, ...]) -> list[str]:
+def _empty_sides(note: Note, main_html: str, back_html: str) -> list[str]:
     """A side that renders empty makes Anki skip or blank the card: refuse it at build time."""
     if note.kind == "cloze":
         wanted = set(CLOZE_RE.findall(note.text or ""))
-        kept = set(CLOZE_RE.findall(fields[0]))
+        kept = set(CLOZE_RE.findall(main_html))
         if wanted - kept:
             return [f"cloze c{', c'.join(sorted(wanted - kept))} disappears when rendered "
                     "(inside a comment or stripped HTML?)"]
-        return [] if _visible(re.sub(r"\{\{c\d+::|\}\}", "", fields[0])) else ["text renders empty"]
+        return [] if _visible(re.sub(r"\{\{c\d+::|\}\}", "", main_html)) else ["text renders empty"]
     return [f"{name} renders empty (only markup or invisible characters)"
-            for name, html in (("front", fields[0]), ("back", fields[1])) if not _visible(html)]
+            for name, html in (("front", main_html), ("back", back_html)) if not _visible(html)]
 
 
 class MediaStore:
@@ -122,7 +122,8 @@ def render_notes(deck: Deck, templates_dir: Path) -> tuple[list[RenderedNote], d
             return render_markdown(text, render_env) if text else ""
 
         main = note.text if note.kind == "cloze" else note.front
-        first = front_t.render(advice=note.advice, html=Markup(md(main))).strip()
+        main_html, back_html = md(main), md(note.back)
+        first = front_t.render(advice=note.advice, html=Markup(main_html)).strip()
         extra_html = md(note.extra)
         fold = len(_TAGS.sub("", extra_html)) > FOLD_EXTRA_CHARS
         extra = extra_t.render(fold=fold, html=Markup(extra_html)).strip() if extra_html else ""
@@ -130,9 +131,9 @@ def render_notes(deck: Deck, templates_dir: Path) -> tuple[list[RenderedNote], d
         if note.kind == "cloze":
             fields: tuple[str, ...] = (first, extra, sources, note.id)
         else:
-            fields = (first, md(note.back), extra, sources, note.id)
+            fields = (first, back_html, extra, sources, note.id)
         problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in render_env.problems)
-        problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in _empty_sides(note, fields))
+        problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in _empty_sides(note, main_html, back_html))
         tags = tuple(dict.fromkeys([*note.tags, *(["advice"] if note.advice else [])]))
         rendered.append(RenderedNote(
             note.id, note.kind, genanki.guid_for(deck.namespace, note.id),

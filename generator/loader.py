@@ -123,6 +123,8 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], d
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
+            if id(item) in seen:
+                raise _Refused(line, "YAML aliases (*name) are not allowed; repeat the value instead")
             lines[loc + (index,)] = item.start_mark.line + 1
             items.append(_convert(item, loc + (index,), lines, seen, depth + 1))
         return items
