@@ -1,0 +1,10 @@
+"""Compares names case-insensitively, as on Windows or macOS by default."""
+
+
+def relative_path(from_dir: str, to_path: str) -> str:
+    source = [n for n in from_dir.split("/") if n]
+    target = [n for n in to_path.split("/") if n]
+    common = 0
+    while common < min(len(source), len(target)) and source[common].lower() == target[common].lower():
+        common += 1
+    return "/".join([".."] * (len(source) - common) + target[common:]) or "."

@@ -1,0 +1,10 @@
+"""Builds "../" * n + rest, which leaves a trailing slash when rest is empty ("../")."""
+
+
+def relative_path(from_dir: str, to_path: str) -> str:
+    source = [n for n in from_dir.split("/") if n]
+    target = [n for n in to_path.split("/") if n]
+    common = 0
+    while common < min(len(source), len(target)) and source[common] == target[common]:
+        common += 1
+    return ("../" * (len(source) - common) + "/".join(target[common:])) or "."
