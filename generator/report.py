@@ -21,10 +21,10 @@ def build_report(result: BuildResult, verbosity: int) -> Iterator[Line]:
     for problem in result.warnings:
         yield Line(str(problem), True)
     changes = result.changes
-    for (old, new), ids in _moves(changes.moved).items():
-        more = ", …" if len(ids) > 5 else ""
-        yield Line(f"warning: {len(ids)} note(s) moved from deck '{old}' to '{new}' "
-                   f"({', '.join(ids[:5])}{more}): Anki matches decks by name and never moves "
+    for (old, new), moved in _moves(changes.moved).items():
+        more = ", …" if len(moved) > 5 else ""
+        yield Line(f"warning: {len(moved)} note(s) moved from deck '{old}' to '{new}' "
+                   f"({', '.join(moved[:5])}{more}): Anki matches decks by name and never moves "
                    f"existing cards, so learners keep them in '{old}' (Browse → Change Deck)", True)
     if verbosity < 0:
         return
