@@ -60,6 +60,7 @@ def test_guids_come_from_ids_and_are_stable(mini_data: Path, tmp_path: Path) -> 
     col, _, _ = _import_built(mini_data, tmp_path)
     guids = {col.get_note(nid)["Id"]: col.get_note(nid).guid for nid in col.find_notes("")}
     assert guids == {i: genanki.guid_for("mini", i) for i in guids}
+    assert len(set(guids.values())) == len(guids) == col.note_count()
     col2, _, _ = _import_built(mini_data, tmp_path / "second")
     assert {col2.get_note(n)["Id"]: col2.get_note(n).guid for n in col2.find_notes("")} == guids
 
