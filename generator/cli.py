@@ -14,6 +14,9 @@ DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path)
                            show_default=True, help="Folder with deck.yaml, topics/, exercises/.")
 TEMPLATES_OPTION = click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
                                 default=None, help="Templates folder (default: the project's templates/).")
+WATCH_OPTION = click.option("--watch", is_flag=True,
+                            help="Keep running: redo it on every save under data/ and templates/ "
+                                 "(Ctrl-C stops).")
 
 
 def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,17 +61,86 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @TEMPLATES_OPTION
 @click.option("--allow-schema-change", is_flag=True,
               help="Accept a note-type schema change (costs users a merge and a full sync).")
+@WATCH_OPTION
 @click.pass_context
 @_fail_on_errors
 def build(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path | None,
-          allow_schema_change: bool) -> None:
+          allow_schema_change: bool, watch: bool) -> None:
     """Build the .apkg deck and the exercise files."""
     from generator.build import build as run_build
     from generator.report import build_report
+    from generator.watch import Outcome, build_summary
 
-    result = run_build(data_dir, out_dir, templates_dir, allow_schema_change=allow_schema_change)
-    for line in build_report(result, ctx.obj["verbosity"]):
-        click.echo(line.text, err=line.warning)
+    def once() -> Outcome:
+        result = run_build(data_dir, out_dir, templates_dir, allow_schema_change=allow_schema_change)
+        return Outcome(list(build_report(result, ctx.obj["verbosity"])), build_summary(result))
+
+    _run(ctx, once, watch, data_dir, templates_dir)
+
+
+@main.command()
+@DATA_OPTION
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build/preview"),
+              show_default=True, help="Gallery folder: index.html and the media beside it.")
+@TEMPLATES_OPTION
+@WATCH_OPTION
+@click.pass_context
+@_fail_on_errors
+def preview(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path | None,
+            watch: bool) -> None:
+    """Write an HTML gallery of every card, front and back, as Anki renders it."""
+    from generator.preview import preview as run_preview
+    from generator.preview import preview_report, preview_summary, write_preview
+    from generator.watch import Outcome
+
+    def once() -> Outcome:
+        result = run_preview(data_dir, templates_dir)
+        written, _ = write_preview(result, out_dir)
+        return Outcome(list(preview_report(result, out_dir, written, ctx.obj["verbosity"])),
+                       preview_summary(result, out_dir))
+
+    _run(ctx, once, watch, data_dir, templates_dir)
+
+
+def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Path,
+         templates_dir: Path | None) -> None:
+    """Run once and print the report. With --watch, also after every save: one line per run
+    plus its problems, never exiting on them."""
+    from generator.errors import CardsmithError, DataError, display_path
+    from generator.templating import default_templates_dir
+    from generator.watch import rebuild_line, watch as watch_loop, watched_paths
+
+    def on_change(changed: tuple[Path, ...]) -> None:
+        try:
+            outcome = once()
+        except DataError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(rebuild_line(changed, f"{len(exc.problems)} problem(s); nothing was written"),
+                       err=True)
+            return
+        except CardsmithError as exc:
+            if not changed:  # a usage error at the start (bad --out…) is not fixed by a save
+                raise
+            click.echo(rebuild_line(changed, f"{exc}; nothing was written"), err=True)
+            return
+        for line in outcome.warnings if changed else outcome.report:
+            click.echo(line.text, err=line.warning)
+        if changed and ctx.obj["verbosity"] >= 0:
+            click.echo(rebuild_line(changed, outcome.summary))
+
+    if not watch:
+        for line in once().report:
+            click.echo(line.text, err=line.warning)
+        return
+    paths = watched_paths(data_dir, templates_dir or default_templates_dir())
+
+    def first_run() -> None:  # once the watcher listens: a save during this run is not missed
+        on_change(())
+        click.echo(f"watching {', '.join(display_path(p) for p in paths)} (Ctrl-C stops)", err=True)
+
+    watch_loop(paths, on_change, on_ready=first_run)
+    click.echo("stopped watching", err=True)
 
 
 @main.command()

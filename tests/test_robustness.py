@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -58,28 +59,62 @@ def test_two_builds_into_one_folder_never_corrupt(tmp_path: Path) -> None:
     assert not list(out.glob(".cardsmith-*"))
 
 
+def _wait_until_building(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Block until the child is inside the build command: it has loaded nh3's library, which only
+    the build imports (so Ctrl-C now lands in our code, not in interpreter start-up)."""
+    deadline = time.monotonic() + timeout
+    maps = Path(f"/proc/{proc.pid}/maps")
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if "nh3" in maps.read_text():
+                return
+        except OSError:
+            pass
+        time.sleep(0.01)
+
+
 def test_ctrl_c_leaves_previous_outputs_intact(tmp_path: Path) -> None:
-    data = _big_deck(tmp_path / "data", 1500, "v1")
+    data = _big_deck(tmp_path / "data", 3000, "v1")
     out = tmp_path / "out"
     build(data, out)
     old = ((out / "big.apkg").read_bytes(), (data / "cardsmith.lock").read_bytes())
     topic = data / "topics" / "01-big.yaml"
     topic.write_text(topic.read_text(encoding="utf-8").replace("v1?", "v2?"), encoding="utf-8")
     interrupted = 0
-    for delay in (0.4, 0.8, 1.2, 1.6, 2.0):
+    for delay in (0.0, 0.3, 0.6, 1.0):
         proc = _cli("build", "--data", str(data), "--out", str(out))
+        _wait_until_building(proc)
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=120)
         stderr = proc.stderr.read().decode() if proc.stderr else ""
-        assert "Traceback" not in stderr
+        assert "Traceback" not in stderr, stderr
+        assert not [p for p in list(out.iterdir()) + list(data.iterdir()) if p.name.startswith(".cardsmith-")]
         if code == 0:
             break  # finished before the signal: the new outputs are complete
         assert code == 130 and "interrupted; previous outputs are untouched" in stderr
         interrupted += 1
         assert ((out / "big.apkg").read_bytes(), (data / "cardsmith.lock").read_bytes()) == old
-        assert not [p for p in list(out.iterdir()) + list(data.iterdir()) if p.name.startswith(".cardsmith-")]
     assert interrupted >= 1, "no run was interrupted mid-build; raise the deck size"
+
+
+def test_ctrl_c_during_renames_is_held_until_the_set_is_complete(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import output
+
+    first, second = tmp_path / "a.apkg", tmp_path / "b.lock"
+    output.write_outputs({first: b"old a", second: b"old b"}, tmp_path)
+    real_replace = output.os.replace
+
+    def replace_then_ctrl_c(src: str, dst: Path) -> None:
+        real_replace(src, dst)
+        if dst == first:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives between the two renames
+
+    monkeypatch.setattr(output.os, "replace", replace_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_outputs({first: b"new a", second: b"new b"}, tmp_path)
+    assert (first.read_bytes(), second.read_bytes()) == (b"new a", b"new b")  # never half old, half new
 
 
 # --- fuzzing -------------------------------------------------------------------------------

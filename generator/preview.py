@@ -1,0 +1,265 @@
+"""`cardsmith preview`: every card, front and back, in one self-contained HTML gallery.
+
+The cards are rendered by the official Anki backend (PyPI `anki`) from the very .apkg a build
+would write, so the author sees the HTML and CSS Anki shows. Each card side sits in its own
+iframe whose <html>/<body> carry the classes the review clients set (ANKI-IMPORT-RULES §Exp 7).
+Nothing here writes outside the preview folder: the lock is stamped in memory only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from markupsafe import Markup
+
+from generator.build import check_paths
+from generator.cards import RenderedNote, render_notes
+from generator.errors import Problem, display_path
+from generator.lint import lint
+from generator.lock import LOCK_NAME, build_time, read_lock, stamp
+from generator.model import load_deck
+from generator.notetypes import BuiltNoteType, load_note_types
+from generator.output import write_outputs
+from generator.package import DeckInfo, package_bytes
+from generator.render import content_hash
+from generator.report import Line
+from generator.templating import default_templates_dir, environment
+
+INDEX = "index.html"
+MANIFEST = ".cardsmith-preview"  # what the last preview wrote, so only our own stale files go
+
+
+@dataclass(frozen=True)
+class Client:
+    """A review client: the classes its webview puts on <html> and on the card's <body>."""
+
+    name: str
+    label: str
+    width: int
+    height: int
+    html_class: str
+    night_class: str
+
+    def body_class(self, ordinal: int, night: bool) -> str:
+        """`card cardN` plus the night classes, as the client writes them."""
+        return f"card card{ordinal}" + (f" {self.night_class}" if night else "")
+
+
+# AnkiDroid: assets/card_template.html and CardAppearance.kt; desktop: aqt/theme.py (§Exp 7).
+PHONE = Client("phone", "AnkiDroid phone", 360, 740, "mobile android linux js", "night_mode nightMode")
+DESKTOP = Client("desktop", "Anki desktop", 1024, 768, "", "nightMode night_mode")
+CLIENTS = (PHONE, DESKTOP)
+
+
+@dataclass(frozen=True)
+class CardView:
+    """One card as Anki renders it, with what the gallery filters on."""
+
+    note_id: str
+    ordinal: int  # 1-based, as in the `cardN` body class
+    template: str
+    topic: str
+    tags: tuple[str, ...]
+    question: str
+    answer: str
+    css: str
+
+    @property
+    def key(self) -> str:
+        """Unique and stable: note id and card number."""
+        return f"{self.note_id}-{self.ordinal}"
+
+
+@dataclass
+class PreviewResult:
+    """What a preview produced: the files of the gallery folder, relative to it."""
+
+    files: dict[str, bytes]
+    cards: list[CardView]
+    renderer: str
+    data_dir: Path
+    templates_dir: Path
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def preview(data_dir: Path, templates_dir: Path | None = None, *,
+            use_anki: bool | None = None) -> PreviewResult:
+    """Render every card of the deck in data_dir into the gallery's files (nothing is written)."""
+    templates_dir = templates_dir or default_templates_dir()
+    deck = load_deck(data_dir)
+    notes, media = render_notes(deck, templates_dir)
+    warnings = lint(deck, notes)
+    notetypes = load_note_types(deck.namespace, templates_dir)
+    if use_anki is None:
+        use_anki = anki_available()
+    if use_anki:
+        # the lock is stamped in memory only; no card shows the deck description
+        lock, _ = stamp(read_lock(data_dir / LOCK_NAME), notes, notetypes, build_time())
+        apkg = package_bytes(DeckInfo(deck.name, ""), notes, notetypes, lock, media)
+        cards, renderer = anki_cards(apkg, notes), f"Anki {_anki_version()} (the official backend)"
+    else:
+        cards, renderer = builtin_cards(notes, notetypes), "cardsmith's built-in renderer"
+    topics = {n.id: n.deck.removeprefix(f"{deck.name}::") for n in notes}
+    cards = [replace(c, topic=topics[c.note_id]) for c in cards]
+    files = dict(media)
+    # the note-type CSS once, beside index.html, rather than inlined into every side's document
+    css_names = {css: f"card-{content_hash(css.encode())}.css" for css in dict.fromkeys(c.css for c in cards)}
+    files.update({name: css.encode() for css, name in css_names.items()})
+    docs = {c.key: tuple(card_document(side, PHONE, c.ordinal, night=False, css_href=css_names[c.css],
+                                       templates_dir=templates_dir) for side in (c.question, c.answer))
+            for c in cards}
+    page = environment(templates_dir).get_template("preview/index.html.j2").render(
+        deck=deck.name, renderer=renderer, anki=use_anki, clients=[asdict(c) for c in CLIENTS],
+        cards=cards, docs=docs, topics=list(dict.fromkeys(topics.values())),
+        tags=sorted({t for c in cards for t in c.tags}))
+    files[INDEX] = page.encode()
+    return PreviewResult(files, cards, renderer, data_dir, templates_dir, warnings)
+
+
+def card_document(body: str, client: Client, ordinal: int, *, night: bool, css: str | None = None,
+                  css_href: str | None = None, templates_dir: Path | None = None) -> str:
+    """One card side as the client's webview holds it: its classes, the note-type CSS, the HTML."""
+    return environment(templates_dir).get_template("preview/card.html.j2").render(
+        html_class=client.html_class, body_class=client.body_class(ordinal, night),
+        css=Markup(css or ""), css_href=css_href, body=Markup(body))
+
+
+def anki_available() -> bool:
+    """True when the official `anki` package can be imported."""
+    return importlib.util.find_spec("anki") is not None
+
+
+def _anki_version() -> str:
+    from anki.buildinfo import version
+
+    return str(version)
+
+
+def anki_cards(apkg: bytes, notes: Sequence[RenderedNote]) -> list[CardView]:
+    """Import the package into a throwaway collection and render every card with Anki itself."""
+    import anki.collection  # noqa: F401  (anki.cards cannot be imported first)
+    from anki import import_export_pb2 as pb
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    order = {note.id: i for i, note in enumerate(notes)}
+    by_id = {note.id: note for note in notes}
+    with tempfile.TemporaryDirectory(prefix="cardsmith-preview-") as tmp:
+        package = Path(tmp) / "deck.apkg"
+        package.write_bytes(apkg)
+        col = Collection(str(Path(tmp) / "collection.anki2"))
+        try:
+            if_newer = pb.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
+            col.import_anki_package(ImportAnkiPackageRequest(
+                package_path=str(package),
+                options=ImportAnkiPackageOptions(update_notes=if_newer, update_notetypes=if_newer)))
+            cards = []
+            for card_id in col.find_cards(""):
+                card = col.get_card(card_id)
+                out = card.render_output()
+                note_id = card.note()["Id"]
+                cards.append(CardView(note_id, card.ord + 1, str(card.template()["name"]), "",
+                                      by_id[note_id].tags, out.question_text, out.answer_text, out.css))
+        finally:
+            col.close()
+    return sorted(cards, key=lambda c: (order[c.note_id], c.ordinal))
+
+
+def builtin_cards(notes: Sequence[RenderedNote], notetypes: dict[str, BuiltNoteType]) -> list[CardView]:
+    """Render the card templates without Anki: field, section and cloze substitution only."""
+    cards = []
+    for note in notes:
+        built = notetypes[note.kind]
+        values = {f.name: value for f, value in zip(built.definition.fields, note.fields)}
+        for i, (template, (front, back)) in enumerate(zip(built.definition.templates, built.templates)):
+            ordinals = _cloze_ordinals(values) if built.definition.cloze else [i + 1]
+            for ordinal in ordinals:
+                question = _fill(front, values, ordinal, answer=False)
+                answer = _fill(back, values, ordinal, answer=True)
+                if re.sub(r"<[^>]+>|\s", "", question):  # Anki makes no card for an empty front
+                    cards.append(CardView(note.id, ordinal, template.name, "", note.tags,
+                                          question, answer, built.css))
+    return cards
+
+
+_SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.S)
+_FIELD = re.compile(r"\{\{(?:(cloze):)?([^#^/}][^}]*)\}\}")
+_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+
+
+def _cloze_ordinals(values: dict[str, str]) -> list[int]:
+    return sorted({int(n) for value in values.values() for n, _, _ in _CLOZE.findall(value)})
+
+
+def _fill(template: str, values: dict[str, str], ordinal: int, *, answer: bool) -> str:
+    def section(match: re.Match[str]) -> str:
+        present = bool(values.get(match.group(2).strip(), "").strip())
+        return match.group(3) if present == (match.group(1) == "#") else ""
+
+    def field_value(match: re.Match[str]) -> str:
+        value = values.get(match.group(2).strip(), "")
+        return _cloze(value, ordinal, answer) if match.group(1) else value
+
+    return _FIELD.sub(field_value, _SECTION.sub(section, template))
+
+
+def _cloze(text: str, ordinal: int, answer: bool) -> str:
+    """Anki's cloze markup: the active deletion hidden (front) or shown (back), the others plain."""
+    def one(match: re.Match[str]) -> str:
+        n, content, hint = int(match.group(1)), match.group(2), match.group(3)
+        if n != ordinal:
+            return f'<span class="cloze-inactive" data-ordinal="{n}">{content}</span>'
+        if answer:
+            return f'<span class="cloze" data-ordinal="{n}">{content}</span>'
+        shown = f"[{hint}]" if hint else "[...]"
+        return f'<span class="cloze" data-cloze="{_attribute(content)}" data-ordinal="{n}">{shown}</span>'
+
+    return _CLOZE.sub(one, text)
+
+
+_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def _attribute(text: str) -> str:
+    """Anki's attribute encoding: ASCII letters, digits and characters above U+00FF stay as they are."""
+    return "".join(_NAMED.get(ch) or (ch if (ch.isascii() and ch.isalnum()) or ord(ch) > 0xFF
+                                      else f"&#x{ord(ch):X};") for ch in text)
+
+
+def write_preview(result: PreviewResult, out_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Write the gallery atomically; delete only files an earlier preview wrote. (written, removed)"""
+    check_paths(result.data_dir, out_dir, result.templates_dir)
+    manifest = out_dir / MANIFEST
+    previous = set(manifest.read_text(encoding="utf-8").split()) if manifest.is_file() else set()
+    outputs = {out_dir / name: data for name, data in result.files.items()}
+    outputs[manifest] = "".join(f"{name}\n" for name in sorted(result.files)).encode()
+    written, _ = write_outputs(outputs, out_dir)
+    removed = []
+    for name in sorted(previous - set(result.files)):
+        path = out_dir / name
+        if "/" not in name and path.is_file():
+            path.unlink()
+            removed.append(path)
+    return [p for p in written if p != manifest], removed
+
+
+def preview_summary(result: PreviewResult, out_dir: Path) -> str:
+    """The preview in one line: how many cards, rendered by what, and where to open it."""
+    notes = len({c.note_id for c in result.cards})
+    return (f"{len(result.cards)} cards of {notes} notes rendered by {result.renderer} → "
+            f"{display_path(out_dir / INDEX)}")
+
+
+def preview_report(result: PreviewResult, out_dir: Path, written: Sequence[Path],
+                   verbosity: int) -> Iterator[Line]:
+    """Lines to print after a preview: warnings, then where the gallery is."""
+    yield from (Line(str(problem), True) for problem in result.warnings)
+    if verbosity < 0:
+        return
+    if verbosity > 0:
+        yield from (Line(f"wrote {display_path(path)}") for path in written)
+    yield Line(f"preview: {preview_summary(result, out_dir)}")

@@ -1,0 +1,88 @@
+"""`--watch`: run a rebuild after every save under data/ and templates/ (watchfiles does the watching)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import watchfiles
+
+from generator.build import BuildResult
+from generator.errors import UsageError, display_path
+from generator.lock import LOCK_NAME
+from generator.output import TEMP_PREFIX
+from generator.preview import MANIFEST
+from generator.report import Line
+
+OnChange = Callable[[tuple[Path, ...]], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run has to say: its full report, and the one line a rebuild prints instead
+    (besides the report's warnings)."""
+
+    report: list[Line]
+    summary: str
+
+    @property
+    def warnings(self) -> list[Line]:
+        """The report's lines that a rebuild still prints."""
+        return [line for line in self.report if line.warning]
+
+
+class SourceFilter(watchfiles.DefaultFilter):
+    """Editor and VCS noise ignored (DefaultFilter), and the files a build writes itself: the
+    lock (data/cardsmith.lock) and atomic-write temp files, which would trigger a second run."""
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        name = Path(path).name
+        if name in (LOCK_NAME, MANIFEST) or (name.startswith(TEMP_PREFIX) and name.endswith(".tmp")):
+            return False
+        return super().__call__(change, path)
+
+
+def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], None] | None = None,
+          stop_event: threading.Event | None = None, debounce_ms: int = 300) -> None:
+    """Call on_change(changed files) after each burst of saves, until Ctrl-C or stop_event is set.
+    on_ready is called once the watcher is listening, so a "watching" message is never early."""
+    for path in paths:
+        if not path.is_dir():
+            raise UsageError(f"cannot watch '{display_path(path)}': no such folder")
+    listening = False
+    try:
+        for changes in watchfiles.watch(*paths, watch_filter=SourceFilter(), debounce=debounce_ms,
+                                        stop_event=stop_event, rust_timeout=200, yield_on_timeout=True):
+            if not listening:  # the first yield comes once the watcher is set up
+                listening = True
+                if on_ready is not None:
+                    on_ready()
+            if changes:
+                changed = {Path(path) for _, path in changes}
+                on_change(tuple(sorted(changed, key=lambda p: (not p.exists(), str(p)))))  # saved files first
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a watch ends; every write is atomic, so nothing is half done
+
+
+def watched_paths(data_dir: Path, templates_dir: Path) -> list[Path]:
+    """The folders whose edits change the output."""
+    return [data_dir, templates_dir]
+
+
+def rebuild_line(changed: Sequence[Path], outcome: str, clock: Callable[[], float] = time.time) -> str:
+    """The one line a watch run prints per rebuild: when, what triggered it, what happened."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(clock()))
+    trigger = display_path(changed[0]) if changed else "start"
+    if len(changed) > 1:
+        trigger += f" and {len(changed) - 1} more"
+    return f"[{stamp}] {trigger}: {outcome}"
+
+
+def build_summary(result: BuildResult) -> str:
+    """A build in one line: the note counts and how many files it wrote."""
+    changes = result.changes
+    return (f"{result.note_count} notes ({len(changes.new)} new, {len(changes.changed)} changed, "
+            f"{len(changes.removed)} removed); wrote {len(result.written)} file(s)")
