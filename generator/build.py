@@ -1,28 +1,40 @@
 """The pipeline: load → validate → render → lint → stamp → package → write. Nothing is written
-until everything has been read, rendered and verified."""
+until everything has been read, rendered and verified.
+
+A build remembers its work in OUT/.cache (generator.cache): notes whose content did not change
+are not parsed or rendered again, and a build whose inputs and outputs are exactly those of
+the last one returns at once. The stages are imported inside prepare(), so that such a build
+(and every other command) never loads markdown-it, Pygments, Jinja or genanki.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
-from markupsafe import Markup
-
-from generator.cards import RenderedNote, render_notes
+from generator.cache import BuildCache, State, digest, tool_fingerprint, tree_digest
 from generator.errors import DataError, Problem, SchemaChangeError, UsageError
-from generator.lint import lint
 from generator.lock import LOCK_NAME, Changes, Lock, build_time, read_lock, stamp
-from generator.model import Deck, load_deck
-from generator.notetypes import BuiltNoteType, load_note_types
 from generator.output import write_outputs
-from generator.package import DeckInfo, package_bytes
-from generator.render import render_markdown
 from generator.templating import default_templates_dir, render
+
+if TYPE_CHECKING:
+    from generator.cards import RenderedNote
+    from generator.model import Deck
+    from generator.notetypes import BuiltNoteType
+    from generator.package import DeckInfo
+    from generator.progress import Progress
 
 
 @dataclass
 class BuildResult:
-    """What a build did, for the CLI to print."""
+    """What a build did, for the CLI to print. `deck` is None when nothing had changed and the
+    build stopped before loading the data."""
 
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
@@ -47,10 +59,22 @@ class Prepared:
     lock_exists: bool
 
 
-def prepare(data_dir: Path, templates_dir: Path) -> Prepared:
-    """Load, validate, render, lint, verify exercises and stamp: all reading, no writing."""
-    deck = load_deck(data_dir)
-    notes, media = render_notes(deck, templates_dir)
+def prepare(data_dir: Path, templates_dir: Path, *, cache: BuildCache | None = None,
+            progress: Progress | None = None, jobs: int | None = None) -> Prepared:
+    """Load, validate, render, lint, verify exercises and stamp: all reading, no writing.
+    `cache` skips unchanged work; `progress(done, total)` is called along long work (a CLI
+    draws a bar with it); `jobs` caps the worker processes (None: one per core; 1: none)."""
+    from generator.cards import render_notes
+    from generator.lint import lint
+    from generator.model import load_deck
+    from generator.notetypes import load_note_types
+
+    if cache is not None:
+        from generator.warm import warm
+
+        warm(data_dir, templates_dir, cache, progress, jobs)  # the slow part, on every core
+    deck = load_deck(data_dir, cache)
+    notes, media = render_notes(deck, templates_dir, cache=cache, progress=progress, jobs=jobs)
     warnings = lint(deck, notes)
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
@@ -60,20 +84,50 @@ def prepare(data_dir: Path, templates_dir: Path) -> Prepared:
 
 
 def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
-          allow_schema_change: bool = False) -> BuildResult:
-    """Build the deck and the exercises from data_dir into out_dir."""
+          allow_schema_change: bool = False, progress: Progress | None = None,
+          jobs: int | None = None) -> BuildResult:
+    """Build the deck and the exercises from data_dir into out_dir. `progress` and `jobs`: see
+    prepare()."""
     templates_dir = templates_dir or default_templates_dir()
     check_paths(data_dir, out_dir, templates_dir)
-    p = prepare(data_dir, templates_dir)
-    if p.changes.schema_changed and not allow_schema_change:
-        raise SchemaChangeError(_schema_message(p.changes))
+    cache = BuildCache(out_dir)
+    inputs = _Inputs.read(data_dir, templates_dir)
+    unchanged = _unchanged(cache, inputs, data_dir, out_dir)
+    if unchanged is not None:
+        return unchanged
+    with _collector_relaxed():
+        p = prepare(data_dir, templates_dir, cache=cache, progress=progress, jobs=jobs)
+        if p.changes.schema_changed and not allow_schema_change:
+            raise SchemaChangeError(_schema_message(p.changes))
+        outputs = _outputs(p, data_dir, out_dir, templates_dir)
+        written, unchanged_paths = write_outputs(outputs, out_dir)
+        _remember(cache, p, inputs, outputs, data_dir, templates_dir, out_dir)
+    return BuildResult(written, unchanged_paths, p.changes, p.warnings, p.deck, len(p.notes))
+
+
+def _outputs(p: Prepared, data_dir: Path, out_dir: Path, templates_dir: Path) -> dict[Path, bytes]:
+    """Every file the build writes, by path."""
+    from generator.package import package_bytes
+
     apkg = package_bytes(_deck_info(p.deck, templates_dir), p.notes, p.notetypes, p.lock, p.media)
     outputs = {out_dir / f"{p.deck.namespace}.apkg": apkg}
     outputs.update({out_dir / rel: text.encode() for rel, text in p.exercises.items()})
     if p.changes.any or not p.lock_exists:
         outputs[data_dir / LOCK_NAME] = p.lock.dumps().encode()  # last: a crash before it is harmless
-    written, unchanged = write_outputs(outputs, out_dir)
-    return BuildResult(written, unchanged, p.changes, p.warnings, p.deck, len(p.notes))
+    return outputs
+
+
+@contextlib.contextmanager
+def _collector_relaxed() -> Iterator[None]:
+    """Python's cyclic garbage collector run rarely during a build: it creates many long-lived
+    objects and next to no cycles, so at the default pace the collector would rescan the
+    growing heap again and again (a tenth of a cold build's time)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def check(data_dir: Path, templates_dir: Path | None = None) -> list[Problem]:
@@ -112,6 +166,88 @@ def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path) -> None:
             raise UsageError(f"--out '{out_dir}' is inside the {label} folder '{source}'; choose another")
 
 
+# --- skipping a build that has nothing to do -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """A fingerprint of everything a build reads: every file under data/ and templates/ (the
+    lock included) and the tool itself."""
+
+    data: dict[str, str]
+    templates: dict[str, str]
+
+    @classmethod
+    def read(cls, data_dir: Path, templates_dir: Path) -> _Inputs:
+        return cls(tree_digest(data_dir), tree_digest(templates_dir))
+
+    def fingerprint(self) -> str:
+        from generator.notetypes import NOTE_TYPES  # frozen, but a program may swap them (tests do)
+
+        return digest(tool_fingerprint(), repr(sorted(NOTE_TYPES.items())),
+                      json.dumps(self.data, sort_keys=True), json.dumps(self.templates, sort_keys=True))
+
+
+def _unchanged(cache: BuildCache, inputs: _Inputs, data_dir: Path, out_dir: Path) -> BuildResult | None:
+    """The last build's result when neither its inputs nor its outputs changed since; else None."""
+    state = cache.state()
+    if state is None or state.inputs != inputs.fingerprint():
+        return None
+    outputs = [out_dir / rel for rel in state.outputs]
+    if any(_file_digest(path) != want for path, want in zip(outputs, state.outputs.values())):
+        return None  # an output was edited or deleted: build it again
+    build_time()  # an invalid SOURCE_DATE_EPOCH fails here just as in a full build
+    try:
+        warnings = [Problem(str(data_dir / path) if in_data else path, line, message, note_id, level)
+                    for in_data, path, line, message, note_id, level in state.warnings]
+        moved = [(note_id, old, new) for note_id, old, new in state.moved]
+    except (TypeError, ValueError):
+        return None
+    return BuildResult([], outputs, Changes(moved=moved), warnings, None, state.note_count)
+
+
+def _remember(cache: BuildCache, p: Prepared, before: _Inputs, outputs: dict[Path, bytes],
+              data_dir: Path, templates_dir: Path, out_dir: Path) -> None:
+    """Save the cache, and the state that lets the next build skip everything when nothing
+    changes. The state is saved only when no input changed while this build ran: it must
+    describe exactly the inputs these outputs were made from."""
+    after = _Inputs.read(data_dir, templates_dir)
+    expected = dict(before.data)
+    lock = outputs.get(data_dir / LOCK_NAME)
+    if lock is not None:
+        expected[LOCK_NAME] = hashlib.sha256(lock).hexdigest()
+    state = None
+    if after == _Inputs(expected, before.templates):
+        state = State(
+            after.fingerprint(),
+            {path.relative_to(out_dir).as_posix(): hashlib.sha256(data).hexdigest()
+             for path, data in outputs.items() if path.is_relative_to(out_dir)},
+            len(p.notes),
+            [[*_located(problem.path, data_dir), problem.line, problem.message, problem.note_id, problem.level]
+             for problem in p.warnings],
+            [list(move) for move in p.changes.moved])
+    cache.save([topic.path.relative_to(data_dir).as_posix() for topic in p.deck.topics], state)
+
+
+def _located(path: str, data_dir: Path) -> tuple[bool, str]:
+    """(True, path relative to data/) when below it, so a replayed warning names the file as
+    this build's --data spells it; else (False, path)."""
+    try:
+        return True, Path(path).relative_to(data_dir).as_posix()
+    except ValueError:
+        return False, path
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
 def _exercises(data_dir: Path, templates_dir: Path) -> dict[str, str]:
     if not any((data_dir / "exercises").glob("*.yaml")):
         return {}
@@ -121,6 +257,11 @@ def _exercises(data_dir: Path, templates_dir: Path) -> dict[str, str]:
 
 
 def _deck_info(deck: Deck, templates_dir: Path) -> DeckInfo:
+    from markupsafe import Markup
+
+    from generator.package import DeckInfo
+    from generator.render import render_markdown
+
     html = render_markdown(deck.description) if deck.description else ""
     description = render("fields/deck_description.html.j2", templates_dir, html=Markup(html),
                          notes=sum(len(t.notes) for t in deck.topics), topics=len(deck.topics))

@@ -69,10 +69,14 @@ def build(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path
     """Build the .apkg deck and the exercise files."""
     from generator.build import build as run_build
     from generator.report import build_report
+    from generator.progress import ProgressBar
     from generator.watch import Outcome, build_summary
 
+    progress = ProgressBar(sys.stderr) if sys.stderr.isatty() and ctx.obj["verbosity"] >= 0 else None
+
     def once() -> Outcome:
-        result = run_build(data_dir, out_dir, templates_dir, allow_schema_change=allow_schema_change)
+        result = run_build(data_dir, out_dir, templates_dir, allow_schema_change=allow_schema_change,
+                           progress=progress)
         return Outcome(list(build_report(result, ctx.obj["verbosity"])), build_summary(result))
 
     _run(ctx, once, watch, data_dir, templates_dir)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+from typing import TYPE_CHECKING, Sequence
 
-from generator.cards import RenderedNote
-from generator.errors import DataError, Problem
-from generator.model import Deck, Note
+from generator.errors import DataError, Level, Problem
+
+if TYPE_CHECKING:
+    from generator.cards import RenderedNote
+    from generator.model import Deck, Note
 
 MAX_FRONT_CHARS = 80  # about what a phone shows without scrolling the question
 MAX_BACK_CHARS = 600
@@ -17,6 +19,8 @@ _CODE_BLOCK = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _MATH = re.compile(r"\$\$(.+?)\$\$|\\\((.+?)\\\)|\\\[(.+?)\\\]|(?<![\\$])\$(?!\s)(.+?)(?<![\s\\])\$", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, less \n and \t
 
 
 def lint(deck: Deck, notes: list[RenderedNote]) -> list[Problem]:
@@ -25,29 +29,37 @@ def lint(deck: Deck, notes: list[RenderedNote]) -> list[Problem]:
     fronts: dict[str, str] = {}
     rendered = {n.id: n for n in notes}
     for topic, note, line in deck.notes():
-        def report(message: str, level: str = "error") -> None:
-            problems.append(Problem(str(topic.path), line, message, note.id, level))  # type: ignore[arg-type]
-
-        for name, text in _texts(note):
-            for message in _text_problems(text, cloze=(name == "text")):
-                report(f"{name}: {message}")
-        if not note.sources and not note.advice:
-            report("fact card without sources (add sources, or advice: true for a strategy card)")
+        found = rendered[note.id].checks
+        for message, level in check_note(note, rendered[note.id].fields) if found is None else found:
+            problems.append(Problem(str(topic.path), line, message, note.id, level))
         main = note.front if note.front is not None else note.text or ""
-        plain = _plain(rendered[note.id].fields[0]).removeprefix(ADVICE_BADGE).strip()
-        if note.kind != "cloze" and len(plain) > MAX_FRONT_CHARS:
-            report(f"front is {len(plain)} characters (keep it under {MAX_FRONT_CHARS}; "
-                   "move detail to back or extra)", "warning")
-        if note.back is not None and len(_plain(rendered[note.id].fields[1])) > MAX_BACK_CHARS:
-            report(f"back is long (over {MAX_BACK_CHARS} characters); move detail to extra", "warning")
-        key = re.sub(r"\s+", "", main)
+        key = _SPACE.sub("", main)
         if key in fronts:
-            report(f"same front as note '{fronts[key]}'", "warning")
+            problems.append(Problem(str(topic.path), line, f"same front as note '{fronts[key]}'", note.id, "warning"))
         fronts.setdefault(key, note.id)
     errors = [p for p in problems if p.level == "error"]
     if errors:
         raise DataError(errors)
     return [p for p in problems if p.level == "warning"]
+
+
+def check_note(note: Note, fields: Sequence[str]) -> list[tuple[str, Level]]:
+    """What lint finds in one note on its own (its texts and its rendered fields), in order.
+    A pure function of the two: the render cache keeps its result with the fields."""
+    found: list[tuple[str, Level]] = []
+    for name, text in _texts(note):
+        found.extend((f"{name}: {message}", "error") for message in _text_problems(text, cloze=(name == "text")))
+    if not note.sources and not note.advice:
+        found.append(("fact card without sources (add sources, or advice: true for a strategy card)", "error"))
+    # The visible text is never longer than the HTML it comes from: skip stripping short fields.
+    if note.kind != "cloze" and len(fields[0]) > MAX_FRONT_CHARS:
+        plain = _plain(fields[0]).removeprefix(ADVICE_BADGE).strip()
+        if len(plain) > MAX_FRONT_CHARS:
+            found.append((f"front is {len(plain)} characters (keep it under {MAX_FRONT_CHARS}; "
+                          "move detail to back or extra)", "warning"))
+    if note.back is not None and len(fields[1]) > MAX_BACK_CHARS and len(_plain(fields[1])) > MAX_BACK_CHARS:
+        found.append((f"back is long (over {MAX_BACK_CHARS} characters); move detail to extra", "warning"))
+    return found
 
 
 def _texts(note: Note) -> list[tuple[str, str]]:
@@ -57,14 +69,15 @@ def _texts(note: Note) -> list[tuple[str, str]]:
 
 def _text_problems(text: str, cloze: bool) -> list[str]:
     problems = []
-    for char in sorted(set(text)):
-        if unicodedata.category(char) == "Cc" and char not in "\n\t":
-            problems.append(f"contains control character U+{ord(char):04X} (a YAML escape in a "
-                            "double-quoted string eats backslashes: write text fields as | blocks)")
-    if len(_FENCE.findall(text)) % 2:
+    for char in sorted(set(_CONTROL.findall(text))):
+        problems.append(f"contains control character U+{ord(char):04X} (a YAML escape in a "
+                        "double-quoted string eats backslashes: write text fields as | blocks)")
+    code = "`" in text or "~~~" in text  # the code patterns below need one of these
+    if code and len(_FENCE.findall(text)) % 2:
         problems.append("unterminated code fence (expected a closing ```)")
-    prose = _CODE_SPAN.sub("", _CODE_BLOCK.sub("", text))
-    problems.extend(_math_balance(prose))
+    prose = _CODE_SPAN.sub("", _CODE_BLOCK.sub("", text)) if code else text
+    if "$" in prose or "\\" in prose:  # every delimiter _math_balance counts has one of these
+        problems.extend(_math_balance(prose))
     if cloze:
         for match in _MATH.finditer(prose):
             body = next(g for g in match.groups() if g is not None)
@@ -93,4 +106,4 @@ def _math_balance(prose: str) -> list[str]:
 
 
 def _plain(html: str) -> str:
-    return re.sub(r"\s+", " ", _TAG.sub("", html)).strip()
+    return _SPACE.sub(" ", _TAG.sub("", html)).strip()

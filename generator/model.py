@@ -6,12 +6,15 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from generator.errors import DataError, Problem
-from generator.loader import Document, load_yaml
+from generator.loader import Document, load_yaml, read_source
+
+if TYPE_CHECKING:
+    from generator.cache import BuildCache
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 CLOZE_RE = re.compile(r"\{\{c(\d+)::")
@@ -238,8 +241,9 @@ def _message(model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> str:
     return f"field '{name}': {err['msg']} (got {type(err['input']).__name__})"
 
 
-def load_deck(data_dir: Path) -> Deck:
-    """Load and validate data/: deck.yaml, topics/*.yaml, diagrams.yaml. All problems at once."""
+def load_deck(data_dir: Path, cache: BuildCache | None = None) -> Deck:
+    """Load and validate data/: deck.yaml, topics/*.yaml, diagrams.yaml. All problems at once.
+    With a cache, a topic file whose bytes were seen before is not parsed again."""
     problems: list[Problem] = []
 
     def attempt(path: Path, model: type[M]) -> tuple[Document, M] | None:
@@ -259,11 +263,10 @@ def load_deck(data_dir: Path) -> Deck:
         problems.append(Problem(str(data_dir / "topics"), None, "no topic files (expected topics/*.yaml)"))
     topics = []
     for path in topic_paths:
-        loaded = attempt(path, TopicFile)
-        if loaded:
-            doc, topic = loaded
-            lines = tuple(doc.line(("notes", i)) for i in range(len(topic.notes)))
-            topics.append(Topic(path, topic.topic, topic.description, tuple(topic.notes), lines))
+        try:
+            topics.append(load_topic(path, read_source(path), data_dir, cache))
+        except DataError as exc:
+            problems.extend(exc.problems)
     diagrams: tuple[Diagram, ...] = ()
     if (data_dir / "diagrams.yaml").is_file():
         loaded_diagrams = attempt(data_dir / "diagrams.yaml", DiagramFile)
@@ -273,6 +276,41 @@ def load_deck(data_dir: Path) -> Deck:
         raise DataError(problems)
     info = deck_file[1]
     return Deck(data_dir, info.name, info.namespace, info.description, tuple(topics), diagrams)
+
+
+def load_deck_file(data_dir: Path) -> Deck | None:
+    """deck.yaml and diagrams.yaml alone (no topics), or None when either has a problem."""
+    try:
+        info = validate(load_yaml(data_dir / "deck.yaml"), DeckFile)
+        diagrams: tuple[Diagram, ...] = ()
+        if (data_dir / "diagrams.yaml").is_file():
+            diagrams = tuple(validate(load_yaml(data_dir / "diagrams.yaml"), DiagramFile).diagrams)
+    except DataError:
+        return None
+    return Deck(data_dir, info.name, info.namespace, info.description, (), diagrams)
+
+
+def load_topic(path: Path, raw: bytes, data_dir: Path, cache: BuildCache | None = None) -> Topic:
+    """One topic file from its bytes: from the cache when they are known, else parsed and
+    validated (and then cached). Raises DataError."""
+    relpath = path.relative_to(data_dir).as_posix()
+    hit = cache.topic(relpath, raw) if cache is not None else None
+    if hit is not None:
+        try:
+            return _topic(path, TopicFile.model_validate(hit[0]), hit[1])
+        except (ValidationError, ValueError, TypeError):  # a damaged entry: parse the file
+            assert cache is not None
+            cache.forget_topic(relpath)
+    doc = load_yaml(path, raw)
+    topic = validate(doc, TopicFile)
+    lines = [doc.line(("notes", i)) for i in range(len(topic.notes))]
+    if cache is not None:
+        cache.keep_topic(relpath, raw, topic.model_dump(mode="json"), lines)
+    return _topic(path, topic, lines)
+
+
+def _topic(path: Path, topic: TopicFile, lines: list[int]) -> Topic:
+    return Topic(path, topic.topic, topic.description, tuple(topic.notes), tuple(lines))
 
 
 def _duplicates(topics: list[Topic], diagrams: tuple[Diagram, ...], data_dir: Path) -> list[Problem]:

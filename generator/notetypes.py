@@ -6,8 +6,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import genanki
+if TYPE_CHECKING:  # imported on first use (packaging), not by every command
+    import genanki
 
 ANKI_TEMPLATES = "anki"
 
@@ -107,6 +109,8 @@ class BuiltNoteType:
 
     def genanki_model(self) -> genanki.Model:
         """The genanki model, with stable field/template ids passed through to Anki."""
+        import genanki
+
         d = self.definition
         return genanki.Model(
             self.model_id,

@@ -15,6 +15,7 @@ from typing import Iterator
 from generator.errors import CardsmithError
 
 TEMP_PREFIX = ".cardsmith-"
+MANIFEST = ".cardsmith-preview"  # what the last preview wrote, so only our own stale files go
 
 
 def write_outputs(outputs: dict[Path, bytes], lock_dir: Path) -> tuple[list[Path], list[Path]]:
@@ -49,7 +50,19 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _stage(path: Path, data: bytes) -> str:
+def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write one file whole or not at all (a temp file beside it, then a rename). Not durable
+    by default: for caches, where a file lost in a crash only costs the work again."""
+    tmp = _stage(path, data, durable)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _stage(path: Path, data: bytes, durable: bool = True) -> str:
     """Write data to a fresh temp file in path's folder (same filesystem, so rename is atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
@@ -59,8 +72,9 @@ def _stage(path: Path, data: bytes) -> str:
         os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 would make the deck private
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -24,14 +24,13 @@ from generator.lint import lint
 from generator.lock import LOCK_NAME, build_time, read_lock, stamp
 from generator.model import load_deck
 from generator.notetypes import BuiltNoteType, load_note_types
-from generator.output import write_outputs
+from generator.output import MANIFEST, write_outputs
 from generator.package import DeckInfo, package_bytes
 from generator.render import content_hash
 from generator.report import Line
 from generator.templating import default_templates_dir, environment
 
 INDEX = "index.html"
-MANIFEST = ".cardsmith-preview"  # what the last preview wrote, so only our own stale files go
 
 
 @dataclass(frozen=True)

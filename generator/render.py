@@ -6,19 +6,15 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+# markdown-it, Pygments and nh3 are imported where they are first used: a build whose notes
+# all come from the cache (and `cardsmith --help`) never pays for loading them.
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
+    from pygments.formatters import HtmlFormatter
 
 # Tags an author may write as raw HTML. Anything else that looks like a tag (List<int>) is text.
 AUTHOR_TAGS = frozenset(
@@ -65,6 +61,13 @@ def _math_brackets(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def escapeHtml(raw: str) -> str:  # noqa: N802 - markdown-it's own name
+    """markdown-it's escaper (& < > and double quotes), the one its renderer uses for text."""
+    from markdown_it.common.utils import escapeHtml as escape
+
+    return escape(raw)
+
+
 def _render_inline_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     return "\\(" + escapeHtml(tokens[idx].content) + "\\)"
 
@@ -102,17 +105,26 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
 
 @lru_cache(maxsize=64)
 def _lexer(language: str) -> Any:
+    from pygments.lexers import get_lexer_by_name
+
     return get_lexer_by_name(language, stripnl=False, ensurenl=False)
 
 
-_FORMATTER = HtmlFormatter(nowrap=True, classprefix="pg-")
+@lru_cache(maxsize=1)
+def _formatter() -> HtmlFormatter[str]:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True, classprefix="pg-")
 
 
 def _highlight(code: str, language: str, attrs: str) -> str:
     """Pygments at build time: coloured code with no JavaScript on the card."""
+    from pygments import highlight
+    from pygments.util import ClassNotFound
+
     css_lang = escapeHtml(language) if language else "text"
     try:
-        body = highlight(code, _lexer(language), _FORMATTER) if language else escapeHtml(code)
+        body = highlight(code, _lexer(language), _formatter()) if language else escapeHtml(code)
     except ClassNotFound:
         body = escapeHtml(code)
     return f'<pre class="code"><code class="language-{css_lang}">{body.rstrip(chr(10))}</code></pre>\n'
@@ -121,6 +133,9 @@ def _highlight(code: str, language: str, attrs: str) -> str:
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """CommonMark + tables + math that reaches Anki as \\( \\) and \\[ \\]."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
     md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight})
     md.enable("table").enable("strikethrough")
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
@@ -135,27 +150,68 @@ def markdown() -> MarkdownIt:
     return md
 
 
+_SANITIZER_OPTIONS: dict[str, Any] = dict(
+    tags=set(ALLOWED_TAGS),
+    attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+    url_schemes={"http", "https"},
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+    filter_style_properties={"text-align"},
+)
+
+
+@lru_cache(maxsize=1)
+def _sanitizer() -> Callable[[str], str]:
+    """nh3's sanitizer, configured once: passing the options on every call costs more than
+    cleaning a short field."""
+    import nh3
+
+    if hasattr(nh3, "Cleaner"):  # nh3 >= 0.2.18
+        return nh3.Cleaner(**_SANITIZER_OPTIONS).clean
+    return lambda html: nh3.clean(html, **_SANITIZER_OPTIONS)  # pragma: no cover
+
+
+def load_renderer() -> None:
+    """Import and configure markdown-it and the sanitizer now rather than at the first note."""
+    markdown()
+    _sanitizer()
+
+
 def sanitize(html: str) -> str:
     """Allowlist sanitizer: no scripts, handlers, javascript: URLs, iframes or <style>."""
-    return nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes={"http", "https"},
-        strip_comments=True,
-        link_rel="noopener noreferrer",
-        filter_style_properties={"text-align"},
-    )
+    return _sanitizer()(html)
 
 
 def render_markdown(text: str, env: RenderEnv | None = None) -> str:
     """One Markdown field → sanitized HTML (trailing newline stripped)."""
-    html = markdown().render(text, {"cardsmith": env or RenderEnv()})
+    html = plain_paragraph(text)
+    if html is None:
+        html = markdown().render(text, {"cardsmith": env or RenderEnv()})
     return sanitize(html).strip()
+
+
+# What makes text more than one plain paragraph to this renderer: whitespace other than
+# spaces and line breaks, a control character, a character that may start any construct it
+# knows (emphasis, code, links, images, HTML, entities, escapes, math, tables, strikethrough),
+# a line that starts like a list, quote or setext underline, with a space, or ends with one
+# (hard breaks), and an empty line (a second paragraph).
+_NOT_PLAIN = re.compile(r"[^\S \n]|[\x00-\x09\x0b-\x1f\x7f-\x9f\\`*_\[\]<>&#|$~]|^[-+=:>0-9 ]|[ ]$|^$", re.M)
+
+
+def plain_paragraph(text: str) -> str | None:
+    """What markdown-it makes of one paragraph of plain text, computed directly (most fronts
+    and many answers are just that); None when the text may hold any Markdown at all.
+    tests/test_render.py checks it against markdown-it on generated and real text."""
+    body = text[:-1] if text.endswith("\n") else text
+    if _NOT_PLAIN.search(body):
+        return None
+    return "<p>" + escapeHtml(body) + "</p>\n"
 
 
 def highlight_css(light_style: str = "default", dark_style: str = "github-dark") -> str:
     """Pygments token colours for light and night mode, scoped to card code blocks."""
+    from pygments.formatters import HtmlFormatter
+
     light_formatter = HtmlFormatter(style=light_style, classprefix="pg-")
     dark_formatter = HtmlFormatter(style=dark_style, classprefix="pg-")
     light = light_formatter.get_token_style_defs(".card pre.code")  # type: ignore[no-untyped-call]

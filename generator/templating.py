@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:  # imported on first use: a no-op build never renders anything
+    import jinja2
+
 
 def default_templates_dir() -> Path:
     """The checkout's templates/ (editable install), else templates/ in the working directory."""
@@ -27,6 +29,8 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
 @lru_cache(maxsize=None)
 def _environment(templates_dir: Path) -> jinja2.Environment:
     """Jinja for every generated file: a typo is an error, never an empty string."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,

@@ -13,8 +13,7 @@ import watchfiles
 from generator.build import BuildResult
 from generator.errors import UsageError, display_path
 from generator.lock import LOCK_NAME
-from generator.output import TEMP_PREFIX
-from generator.preview import MANIFEST
+from generator.output import MANIFEST, TEMP_PREFIX
 from generator.report import Line
 
 OnChange = Callable[[tuple[Path, ...]], None]

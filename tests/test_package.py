@@ -59,3 +59,24 @@ def test_unchanged_outputs_are_not_rewritten(tmp_path: Path) -> None:
     target = tmp_path / "a.apkg"
     assert write_outputs({target: b"x"}, tmp_path) == ([target], [])
     assert write_outputs({target: b"x"}, tmp_path) == ([], [target])
+
+
+def test_card_rows_follow_genanki_card_rules(real_data: Path) -> None:
+    """package._card_rule (batched inserts) decides cards exactly as genanki's Note.cards."""
+    import genanki
+
+    from generator.cards import render_notes
+    from generator.model import load_deck
+    from generator.notetypes import load_note_types
+    from generator.package import _card_rule
+    from generator.templating import default_templates_dir
+
+    deck = load_deck(real_data)
+    notes, _ = render_notes(deck, default_templates_dir())
+    models = {kind: built.genanki_model() for kind, built in load_note_types(deck.namespace, default_templates_dir()).items()}
+    rules = {kind: _card_rule(model) for kind, model in models.items()}
+    extra = [("cloze", ("{{c3::a}} {{c1::b}} {{c12::c}} {{c0::d}}", "", "", "x")), ("basic", ("", "b", "", "", "y")),
+             ("reverse", ("f", "", "", "", "z")), ("reverse", ("f", "b", "", "", "w"))]
+    for kind, fields in [(n.kind, n.fields) for n in notes] + extra:
+        expected = [card.ord for card in genanki.Note(models[kind], list(fields)).cards]
+        assert rules[kind](fields) == expected, (kind, fields)

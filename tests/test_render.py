@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.render import highlight_css, render_markdown, sanitize
+from generator.render import RenderEnv, highlight_css, markdown, plain_paragraph, render_markdown, sanitize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,3 +108,29 @@ def test_cloze_markers_pass_through() -> None:
 def test_committed_highlight_css_is_fresh() -> None:
     committed = (ROOT / "templates" / "anki" / "highlight.css").read_text(encoding="utf-8")
     assert committed == highlight_css(), "run: python -c 'from generator.render import highlight_css; ...'"
+
+
+# --- the plain-paragraph shortcut gives exactly what markdown-it gives ---------------------------
+
+_TRICKY = list("ab 1.)-+=:>#*_`~|$\\[]<>&!\"'\n\t\r\x00\x1f\x85\u00a0\u2028\u3000中{}()/,;?@%^") + [
+    "  ", "\n\n", "1. ", "- ", "http://x.y", "&amp;", "    ", "ab", "word "]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY), max_size=25).map("".join))
+def test_plain_paragraph_shortcut_matches_markdown_it(text: str) -> None:
+    fast = plain_paragraph(text)
+    if fast is not None:
+        assert fast == markdown().render(text, {"cardsmith": RenderEnv()})
+
+
+def test_plain_paragraph_shortcut_on_the_real_deck() -> None:
+    from generator.model import load_deck
+
+    taken = 0
+    for _, note, _ in load_deck(ROOT / "data").notes():
+        for text in (note.front, note.back, note.text, note.extra):
+            if text and (fast := plain_paragraph(text)) is not None:
+                taken += 1
+                assert fast == markdown().render(text, {"cardsmith": RenderEnv()})
+    assert taken > 50  # it does apply to real cards
