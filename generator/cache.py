@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import re
 import sys
@@ -29,10 +30,11 @@ from typing import Any, Callable, Iterable, Sequence
 from generator.output import TEMP_PREFIX, write_atomic
 
 CACHE_DIR = ".cache"
-FORMAT = 1  # bump when the layout of the files below changes
+FORMAT = 2  # bump when the layout of the files below changes
 STATE = "state.json"
 TOPICS = "topics"
-MAGIC = b"cardsmith-cache %d " % FORMAT
+# marshal's format may differ between Pythons: a file another one wrote is not read.
+MAGIC = b"cardsmith-cache %d %s " % (FORMAT, (sys.implementation.cache_tag or "").encode())
 # Distributions whose version can change what a build writes.
 LIBRARIES = ("pyyaml", "pydantic", "pydantic-core", "markdown-it-py", "mdit-py-plugins", "pygments",
              "nh3", "jinja2", "markupsafe", "genanki", "chevron")
@@ -140,31 +142,21 @@ class _Shard:
     rendered: dict[str, Rendered] = field(default_factory=dict)
 
     def dumps(self) -> bytes:
-        """A checksummed header line, the JSON of everything but the fields, then the fields
-        (the bulk) as one UTF-8 text: decoding it is much faster than decoding JSON strings."""
-        entries = [[key, r.media, r.digest, r.guid, r.checks, [len(f) for f in r.fields]]
-                   for key, r in self.rendered.items()]
-        head = {"source": self.source, "topic": self.topic, "lines": self.lines, "context": self.context,
-                "keys": self.keys, "entries": entries}
-        return _seal(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-                     + "".join(f for r in self.rendered.values() for f in r.fields).encode())
+        """A checksummed header line, then everything in marshal's format: built-in types only,
+        and several times faster to load than JSON (the bulk is the notes' text)."""
+        entries = [(key, r.media, r.digest, r.guid, r.checks, r.fields) for key, r in self.rendered.items()]
+        body = (self.source, self.topic, self.lines, self.context, self.keys, entries)
+        return _seal(marshal.dumps(body, marshal.version))
 
     @classmethod
     def loads(cls, data: bytes) -> _Shard:
         """The shard, or ValueError when the file is not one this version wrote intact (the
-        checksum covers every byte, so a damaged file is never half-trusted)."""
-        header, _, blob = _unseal(data).partition(b"\n")
-        head = json.loads(header)
-        text, at, rendered = blob.decode(), 0, {}
-        for key, media, digest_, guid, checks, lengths in head["entries"]:
-            fields = []
-            for length in lengths:
-                fields.append(text[at:at + length])
-                at += length
-            rendered[key] = Rendered(fields, media, digest_, guid, checks)
-        if at != len(text):
-            raise ValueError("cache file fields do not add up")
-        return cls(head["source"], head["topic"], head["lines"], head["context"], head["keys"], rendered)
+        checksum covers every byte and is checked before anything is decoded, so a damaged
+        file is never half-trusted)."""
+        source, topic, lines, context, keys, entries = marshal.loads(_unseal(data))
+        rendered = {key: Rendered(fields, media, digest_, guid, checks)
+                    for key, media, digest_, guid, checks, fields in entries}
+        return cls(source, topic, lines, context, keys, rendered)
 
 
 @dataclass(frozen=True)
@@ -314,7 +306,7 @@ class BuildCache:
                 self._loaded.add(relpath)
             except FileNotFoundError:
                 pass
-            except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError) as exc:
                 _log("info", "ignoring unreadable cache file %s: %s", path, exc)
             self._shards[relpath] = shard
         return shard

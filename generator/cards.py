@@ -196,6 +196,8 @@ class FieldRenderer:
 
 def note_tags(note: Note) -> tuple[str, ...]:
     """The note's Anki tags: its own, plus `advice` for advice cards."""
+    if not note.advice and len(note.tags) < 2:
+        return tuple(note.tags)  # nothing to add or deduplicate
     return tuple(dict.fromkeys([*note.tags, *(["advice"] if note.advice else [])]))
 
 
@@ -229,10 +231,12 @@ def render_notes(deck: Deck, templates_dir: Path, *, cache: BuildCache | None = 
             media.resolve(src)
     problems: list[Problem] = []
     rendered = []
+    deck_names = {topic.path: f"{deck.name}::{topic.title}" for topic in deck.topics}
     for (topic, note, line), result in zip(items, results):
         assert result is not None
-        problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in result.problems)
-        rendered.append(RenderedNote(note.id, note.kind, result.guid, f"{deck.name}::{topic.title}", result.fields,
+        if result.problems:
+            problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in result.problems)
+        rendered.append(RenderedNote(note.id, note.kind, result.guid, deck_names[topic.path], result.fields,
                                      note_tags(note), topic.path, line, result.digest, result.checks))
     if problems:
         raise DataError(problems)
@@ -253,7 +257,8 @@ def _cached(deck: Deck, cache: BuildCache, context: str, media: MediaStore,
                 entry = cache.rendered(relpath, key)
                 if (entry is not None and len(entry.fields) == (4 if note.kind == "cloze" else 5)
                         and _media_unchanged(entry.media, media)):
-                    checks = tuple((message, cast(Level, level)) for message, level in entry.checks)
+                    checks = (tuple((message, cast(Level, level)) for message, level in entry.checks)
+                              if entry.checks else ())
                     results[i] = Rendering(tuple(entry.fields), entry.media, (), entry.digest, entry.guid, checks, key)
         start += len(topic.notes)
 

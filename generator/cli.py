@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -134,7 +136,9 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
             click.echo(rebuild_line(changed, outcome.summary))
 
     if not watch:
-        for line in once().report:
+        with _ending_soon():
+            report = once().report
+        for line in report:
             click.echo(line.text, err=line.warning)
         return
     paths = watched_paths(data_dir, templates_dir or default_templates_dir())
@@ -145,6 +149,22 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
 
     watch_loop(paths, on_change, on_ready=first_run)
     click.echo("stopped watching", err=True)
+
+
+@contextlib.contextmanager
+def _ending_soon() -> Iterator[None]:
+    """A run after which the command ends: the cyclic garbage collector stays off during it,
+    and what is alive after it is frozen (gc.freeze). A build leaves a large heap with next to
+    no cycles; collecting it as the command ends, and again as Python shuts down, only delays
+    the exit (a tenth of a one-edit rebuild). Frozen objects are still freed when unreferenced."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 @main.command()

@@ -54,7 +54,8 @@ class Lock:
         text = json.dumps(head, ensure_ascii=False, indent=1)
         if not self.notes:
             return text[:-2] + ',\n "notes": {}\n}\n'
-        q = json.JSONEncoder(ensure_ascii=False).encode  # a quoted JSON string
+        # A quoted JSON string: what JSONEncoder(ensure_ascii=False).encode(str) itself calls.
+        q = json.encoder.encode_basestring
         notes = ",\n".join(
             f'  {q(k)}: {{\n   "hash": {q(s.hash)},\n   "mod": {int(s.mod)},\n   "deck": {q(s.deck)}\n  }}'
             for k, s in sorted(self.notes.items(), key=lambda item: item[0]))
@@ -122,7 +123,7 @@ def stamp(previous: Lock, notes: list[RenderedNote], notetypes: dict[str, BuiltN
         old = previous.notes.get(note.id)
         digest = note.content_hash()
         if old is not None and old.hash == digest:
-            lock.notes[note.id] = Stamp(digest, old.mod, old.deck or note.deck)
+            lock.notes[note.id] = old if old.deck else Stamp(digest, old.mod, note.deck)
         else:
             (changes.new if old is None else changes.changed).append(note.id)
             lock.notes[note.id] = Stamp(digest, _next_mod(old, now), old.deck if old else note.deck)

@@ -6,15 +6,16 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
-
-import watchfiles
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from generator.build import BuildResult
 from generator.errors import UsageError, display_path
 from generator.lock import LOCK_NAME
 from generator.output import MANIFEST, TEMP_PREFIX
 from generator.report import Line
+
+if TYPE_CHECKING:  # watchfiles is imported only to watch: a plain build never loads it
+    import watchfiles
 
 OnChange = Callable[[tuple[Path, ...]], None]
 
@@ -33,15 +34,19 @@ class Outcome:
         return [line for line in self.report if line.warning]
 
 
-class SourceFilter(watchfiles.DefaultFilter):
+def _source_filter() -> watchfiles.DefaultFilter:
     """Editor and VCS noise ignored (DefaultFilter), and the files a build writes itself: the
     lock (data/cardsmith.lock) and atomic-write temp files, which would trigger a second run."""
+    import watchfiles
 
-    def __call__(self, change: watchfiles.Change, path: str) -> bool:
-        name = Path(path).name
-        if name in (LOCK_NAME, MANIFEST) or (name.startswith(TEMP_PREFIX) and name.endswith(".tmp")):
-            return False
-        return super().__call__(change, path)
+    class SourceFilter(watchfiles.DefaultFilter):
+        def __call__(self, change: watchfiles.Change, path: str) -> bool:
+            name = Path(path).name
+            if name in (LOCK_NAME, MANIFEST) or (name.startswith(TEMP_PREFIX) and name.endswith(".tmp")):
+                return False
+            return super().__call__(change, path)
+
+    return SourceFilter()
 
 
 def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], None] | None = None,
@@ -51,9 +56,11 @@ def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], 
     for path in paths:
         if not path.is_dir():
             raise UsageError(f"cannot watch '{display_path(path)}': no such folder")
+    import watchfiles
+
     listening = False
     try:
-        for changes in watchfiles.watch(*paths, watch_filter=SourceFilter(), debounce=debounce_ms,
+        for changes in watchfiles.watch(*paths, watch_filter=_source_filter(), debounce=debounce_ms,
                                         stop_event=stop_event, rust_timeout=200, yield_on_timeout=True):
             if not listening:  # the first yield comes once the watcher is set up
                 listening = True

@@ -24,6 +24,37 @@ def test_zip_is_compressed_with_fixed_times(mini_data: Path, tmp_path: Path) -> 
         assert collection.compress_size < collection.file_size / 3
 
 
+def test_deflate_in_pieces_is_one_stream_whatever_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zlib
+
+    from generator import package
+
+    data = b"".join(b"%d lorem ipsum dolor " % (i * 7919 % 100_003) for i in range(300_000))
+    assert len(data) > 2 * package.DEFLATE_CHUNK  # several pieces, primed with the one before
+    pieces = package._deflate(data)
+    assert zlib.decompress(pieces, -15) == data
+    monkeypatch.setattr(package, "available_cores", lambda: 1)
+    assert package._deflate(data) == pieces
+    for small in (b"", b"x", data[:package.DEFLATE_CHUNK]):
+        assert zlib.decompress(package._deflate(small), -15) == small
+
+
+def test_zip_written_by_hand_reads_like_zipfiles(tmp_path: Path) -> None:
+    import io
+
+    from generator import package
+
+    entries = [("collection.anki2", b"sqlite " * 1000), ("media", b"{}")]
+    ours = zipfile.ZipFile(io.BytesIO(package._zip(entries[0][1], {})))
+    reference = zipfile.ZipFile(io.BytesIO(package._zip_zipfile(entries)))
+    assert ours.testzip() is None
+    fields = ("filename", "compress_type", "date_time", "external_attr", "create_system", "create_version",
+              "extract_version", "flag_bits", "CRC", "file_size")
+    assert ([[getattr(i, f) for f in fields] for i in ours.infolist()]
+            == [[getattr(i, f) for f in fields] for i in reference.infolist()])
+    assert [ours.read(i) for i in ours.namelist()] == [data for _, data in entries]
+
+
 def test_two_builds_are_byte_identical(mini_data: Path, tmp_path: Path) -> None:
     build(mini_data, tmp_path / "a")
     build(mini_data, tmp_path / "b")
