@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from generator.errors import DataError, Level, Problem
 from generator.model import CLOZE_RE, Deck, Diagram, Note, Source
-from generator.render import RenderEnv, content_hash, load_renderer, render_markdown
+from generator.render import RenderEnv, content_hash, load_renderer, render_markdown, strip_tags
 from generator.templating import environment
 from generator.workers import chunks, imap, jobs_for
 
@@ -29,7 +29,6 @@ PROGRESS_MIN_NOTES = 500  # fewer: too quick for a progress bar to be worth draw
 # Template folders and files that cannot shape a note's fields (the card templates and CSS go
 # to the note types; diagrams reach notes as media, whose names are checked on every build).
 _NOT_FIELD_TEMPLATES = ("anki/", "diagrams/", "preview/")
-_TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _visible(html: str) -> bool:
     """Whether a field shows anything: text other than spaces/format characters, or an image."""
     if "<img" in html:
         return True
-    text = _TAGS.sub("", html)
+    text = strip_tags(html)
     return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Cc") for ch in text)
 
 
@@ -176,7 +175,7 @@ class FieldRenderer:
         main_html, back_html = md(main), md(note.back)
         first = self.front_t.render(advice=note.advice, html=Markup(main_html)).strip()
         extra_html = md(note.extra)
-        fold = len(_TAGS.sub("", extra_html)) > FOLD_EXTRA_CHARS
+        fold = len(strip_tags(extra_html)) > FOLD_EXTRA_CHARS
         extra = self.extra_t.render(fold=fold, html=Markup(extra_html)).strip() if extra_html else ""
         sources = self._render_sources(note.sources) if note.sources else ""
         if note.kind == "cloze":

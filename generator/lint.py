@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Sequence
 
 from generator.errors import DataError, Level, Problem
+from generator.render import strip_tags
 
 if TYPE_CHECKING:
     from generator.cards import RenderedNote
@@ -18,7 +19,6 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_BLOCK = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _MATH = re.compile(r"\$\$(.+?)\$\$|\\\((.+?)\\\)|\\\[(.+?)\\\]|(?<![\\$])\$(?!\s)(.+?)(?<![\s\\])\$", re.S)
-_TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, less \n and \t
 
@@ -106,4 +106,4 @@ def _math_balance(prose: str) -> list[str]:
 
 
 def _plain(html: str) -> str:
-    return _SPACE.sub(" ", _TAG.sub("", html)).strip()
+    return _SPACE.sub(" ", strip_tags(html)).strip()

@@ -32,7 +32,13 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 _TAG_NAME = re.compile(r"^</?([A-Za-z][A-Za-z0-9-]*)")
+_ANY_TAG = re.compile(r"<[^>]+>")
 MediaResolver = Callable[[str], str]
+
+
+def strip_tags(html: str) -> str:
+    """The text of rendered field HTML (entities left as they are): what length checks measure."""
+    return _ANY_TAG.sub("", html)
 
 
 @dataclass
