@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 from generator.cache import BuildCache, State, digest, tool_fingerprint, tree_digest
 from generator.errors import DataError, Problem, SchemaChangeError, UsageError
 from generator.lock import LOCK_NAME, Changes, Lock, build_time, read_lock, stamp
-from generator.output import write_outputs
+from generator.output import interrupts_deferred, write_outputs
 from generator.templating import default_templates_dir, render
 
 if TYPE_CHECKING:
@@ -101,7 +101,8 @@ def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
             raise SchemaChangeError(_schema_message(p.changes))
         outputs = _outputs(p, data_dir, out_dir, templates_dir)
         written, unchanged_paths = write_outputs(outputs, out_dir)
-        _remember(cache, p, inputs, outputs, data_dir, templates_dir, out_dir)
+        with interrupts_deferred():  # the outputs are new now: a Ctrl-C must not say otherwise
+            _remember(cache, p, inputs, outputs, data_dir, templates_dir, out_dir)
     return BuildResult(written, unchanged_paths, p.changes, p.warnings, p.deck, len(p.notes))
 
 

@@ -25,7 +25,7 @@ def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """The one place where core errors become messages and exit codes (no tracebacks)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.errors import CardsmithError, DataError
+        from generator.errors import CardsmithError, DataError, InterruptedAfterWrite
 
         try:
             return func(*args, **kwargs)
@@ -37,6 +37,9 @@ def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except CardsmithError as exc:
             click.echo(f"cardsmith: {exc}", err=True)
             sys.exit(1)
+        except InterruptedAfterWrite:
+            click.echo("cardsmith: interrupted after the new outputs were written in full", err=True)
+            sys.exit(130)
         except KeyboardInterrupt:
             click.echo("cardsmith: interrupted; previous outputs are untouched", err=True)
             sys.exit(130)

@@ -64,3 +64,8 @@ class SchemaChangeError(CardsmithError):
 class BuildFailed(CardsmithError):
     """Generated output failed its own verification (e.g. an exercise's reference solution
     disagrees with a case). Raised by exercises."""
+
+
+class InterruptedAfterWrite(KeyboardInterrupt):
+    """Ctrl-C arrived once the outputs had been replaced: they are the new ones, complete (only
+    the build cache may be left unsaved). Raised by output and build."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Iterator
 
-from generator.errors import CardsmithError
+from generator.errors import CardsmithError, InterruptedAfterWrite
 
 TEMP_PREFIX = ".cardsmith-"
 MANIFEST = ".cardsmith-preview"  # what the last preview wrote, so only our own stale files go
@@ -23,7 +23,8 @@ def write_outputs(outputs: dict[Path, bytes], lock_dir: Path) -> tuple[list[Path
 
     Each file is first written in full to a temp file beside it; only when all are staged are
     they renamed into place, with Ctrl-C held back, so an interrupted or failed build leaves
-    the previous outputs as they were and no temp file behind.
+    the previous outputs as they were and no temp file behind. A Ctrl-C held during the renames
+    is raised after them as InterruptedAfterWrite: the outputs are then the new ones.
     """
     changed = {path: data for path, data in outputs.items() if not _same(path, data)}
     unchanged = [path for path in outputs if path not in changed]
@@ -32,7 +33,7 @@ def write_outputs(outputs: dict[Path, bytes], lock_dir: Path) -> tuple[list[Path
         try:
             for path, data in changed.items():
                 staged.append((_stage(path, data), path))
-            with _interrupts_deferred():
+            with interrupts_deferred():
                 for tmp, path in staged:
                     os.replace(tmp, path)
                 staged = []
@@ -100,8 +101,10 @@ def build_lock(folder: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT while renaming, then deliver it: the rename batch is never cut in half."""
+def interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT in the block, then deliver it as InterruptedAfterWrite: used where the
+    outputs have been (or are being) replaced, so the batch is never cut in half and the
+    message does not claim the previous outputs survived."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -116,4 +119,4 @@ def _interrupts_deferred() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
         if received:
-            raise KeyboardInterrupt
+            raise InterruptedAfterWrite
