@@ -113,7 +113,9 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
 def _lexer(language: str) -> Any:
     from pygments.lexers import get_lexer_by_name
 
-    return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    from generator.lexing import speed_up
+
+    return speed_up(get_lexer_by_name(language, stripnl=False, ensurenl=False))
 
 
 @lru_cache(maxsize=1)
