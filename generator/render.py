@@ -92,6 +92,23 @@ def _render_html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     return escapeHtml(content)
 
 
+def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """markdown-it's fence (which calls _highlight), with the highlighted code set aside when
+    render_markdown asked for it (env["code"]) and it is our own markup: see _set_aside()."""
+    from markdown_it.renderer import RendererHTML
+
+    html = RendererHTML.fence(self, tokens, idx, options, env)
+    set_aside: list[str] | None = env.get("code") if isinstance(env, dict) else None
+    if set_aside is None or not html.startswith('<pre class="code"><code'):
+        return html
+    start, end = html.index(">", html.index("<code")) + 1, html.rindex("</code>")
+    body = html[start:end]
+    if body.count("<span") != body.count("</span>") or _NOT_INERT.search(_OWN_CODE_MARKUP.sub("", body)):
+        return html
+    set_aside.append(body)
+    return html[:start] + _marker(len(set_aside) - 1) + html[end:]
+
+
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
@@ -155,6 +172,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("html_inline", _render_html)
     md.add_render_rule("html_block", _render_html)
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("fence", _render_fence)
     return md
 
 
@@ -192,10 +210,41 @@ def sanitize(html: str) -> str:
 
 def render_markdown(text: str, env: RenderEnv | None = None) -> str:
     """One Markdown field → sanitized HTML (trailing newline stripped)."""
-    html = plain_paragraph(text)
-    if html is None:
-        html = markdown().render(text, {"cardsmith": env or RenderEnv()})
-    return sanitize(html).strip()
+    body = _plain_body(text)
+    if body is not None:
+        if not _NOT_INERT.search(body):
+            return f"<p>{body}</p>"  # exactly what the sanitizer makes of plain_paragraph(text)
+        return sanitize(f"<p>{escapeHtml(body)}</p>\n").strip()
+    set_aside: list[str] | None = [] if _MARK not in text else None
+    html = markdown().render(text, {"cardsmith": env or RenderEnv(), "code": set_aside})
+    if not set_aside:
+        return sanitize(html).strip()
+    return _restored(sanitize(html), set_aside) or sanitize(_restored(html, set_aside, raw=True)).strip()
+
+
+# Highlighted code is most of the HTML the sanitizer would read, and it is our own: Pygments'
+# spans and escaped text. It is set aside behind a marker while the rest is sanitized, then put
+# back in the sanitizer's normal form, so the result is byte for byte what sanitizing it all
+# gives (tests/test_render.py checks this on generated code in many languages). Text passes
+# the sanitizer unchanged when it has no markup characters and none of _NOT_INERT; of
+# Pygments' escapes, the sanitizer writes quotes as plain characters.
+_MARK = "\ue000"  # private use; a field that contains it is sanitized the plain way
+_OWN_CODE_MARKUP = re.compile(r'<span class="pg-[A-Za-z0-9_ -]*">|</span>|&(?:amp|lt|gt|quot|#39);')
+_NOT_INERT = re.compile("[<>&\x00-\x08\x0b-\x1f\x7f-\xa0\ud800-\udfff\ue000\ue001\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _marker(index: int) -> str:
+    return f"{_MARK}{index}\ue001"
+
+
+def _restored(html: str, set_aside: list[str], raw: bool = False) -> str:
+    """`html` with the code put back (sanitized form unless `raw`); "" if a marker is missing."""
+    for index, body in enumerate(set_aside):
+        marker = _marker(index)
+        if html.count(marker) != 1:
+            return ""
+        html = html.replace(marker, body if raw else body.replace("&quot;", '"').replace("&#39;", "'"))
+    return html.strip()
 
 
 # What makes text more than one plain paragraph to this renderer: whitespace other than
@@ -210,10 +259,13 @@ def plain_paragraph(text: str) -> str | None:
     """What markdown-it makes of one paragraph of plain text, computed directly (most fronts
     and many answers are just that); None when the text may hold any Markdown at all.
     tests/test_render.py checks it against markdown-it on generated and real text."""
+    body = _plain_body(text)
+    return None if body is None else "<p>" + escapeHtml(body) + "</p>\n"
+
+
+def _plain_body(text: str) -> str | None:
     body = text[:-1] if text.endswith("\n") else text
-    if _NOT_PLAIN.search(body):
-        return None
-    return "<p>" + escapeHtml(body) + "</p>\n"
+    return None if _NOT_PLAIN.search(body) else body
 
 
 def highlight_css(light_style: str = "default", dark_style: str = "github-dark") -> str:

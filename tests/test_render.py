@@ -134,3 +134,59 @@ def test_plain_paragraph_shortcut_on_the_real_deck() -> None:
                 taken += 1
                 assert fast == markdown().render(text, {"cardsmith": RenderEnv()})
     assert taken > 50  # it does apply to real cards
+
+
+# --- skipping the sanitizer for our own HTML gives exactly what sanitizing it all gives ----------
+
+def _sanitized_whole(text: str) -> str:
+    """The reference: markdown-it's HTML for `text`, code included, through the sanitizer."""
+    return sanitize(markdown().render(text, {"cardsmith": RenderEnv(), "code": None})).strip()
+
+
+_CODE_CHARS = list("ab xyz_019 \t\n\"'`#$%&()*+,-./:;<=>?@[\\]^{|}~") + [
+    "\u00a0", "\u0085", "\x00", "\x0b", "\x1f", "\r", "\ue000", "\ue001", "中", "\U0001f600", "\ufffe", "&amp;",
+    "&quot;", "</span>", '<span class="pg-k">', "</code>", "```", "def ", "'''", "<script>"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(code=st.lists(st.sampled_from(_CODE_CHARS), max_size=40).map("".join),
+       language=st.sampled_from(["python", "rust", "sql", "bash", "json", "cpp", "html", "nosuchlang", ""]),
+       before=st.sampled_from(["", "Intro *text* &amp; \"q\"\n\n", "\ue000 marker\n\n", "- item\n\n"]))
+def test_code_set_aside_from_the_sanitizer_comes_back_identical(code: str, language: str, before: str) -> None:
+    text = f"{before}```{language}\n{code}\n```\nafter 'it'"
+    assert render_markdown(text) == _sanitized_whole(text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY + ["\ue000", "\ufdd0", "\ud800", "'q'"]), max_size=25).map("".join))
+def test_plain_paragraphs_skip_the_sanitizer_with_the_same_result(text: str) -> None:
+    try:
+        expected = _sanitized_whole(text)
+    except BaseException as exc:  # noqa: BLE001 - the sanitizer refuses lone surrogates: so must we
+        with pytest.raises(type(exc)):
+            render_markdown(text)
+        return
+    assert render_markdown(text) == expected
+
+
+def test_the_real_deck_renders_as_if_sanitized_whole() -> None:
+    from generator.model import load_deck
+
+    compared = 0
+    for _, note, _ in load_deck(ROOT / "data").notes():
+        for text in (note.front, note.back, note.text, note.extra):
+            if text:
+                compared += 1
+                assert render_markdown(text) == _sanitized_whole(text)
+    assert compared > 400
+
+
+def test_highlighted_code_does_not_go_through_the_sanitizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import render
+
+    seen: list[str] = []
+    clean = render._sanitizer()
+    monkeypatch.setattr(render, "_sanitizer", lambda: lambda html: seen.append(html) or clean(html))
+    html = render_markdown("Some code:\n\n```python\nx = 'it' + \"s\"\n```")
+    assert '<span class="pg-n">x</span>' in html and "'it'" in html
+    assert len(seen) == 1 and "pg-n" not in seen[0] and "\ue000" in seen[0]
