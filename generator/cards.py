@@ -146,6 +146,9 @@ class FieldRenderer:
     by generator.warm, which renders into the cache ahead of a build."""
 
     def __init__(self, deck: Deck, templates_dir: Path, media: MediaStore, context: str) -> None:
+        import genanki  # here, not per note: worker processes forked later inherit it
+
+        self._guid_for = genanki.guid_for
         env = environment(templates_dir)
         self.front_t = env.get_template("fields/front.html.j2")
         self.extra_t = env.get_template("fields/extra.html.j2")
@@ -156,8 +159,6 @@ class FieldRenderer:
         self._sources: dict[tuple[tuple[str | None, ...], ...], str] = {}  # notes often cite the same sources
 
     def __call__(self, note: Note) -> Rendering:
-        import genanki
-
         from generator.lint import check_note
 
         used: dict[str, str] = {}
@@ -183,7 +184,7 @@ class FieldRenderer:
         else:
             fields = (first, back_html, extra, sources, note.id)
         return Rendering(fields, used, (*render_env.problems, *_empty_sides(note, main_html, back_html)),
-                       note_hash(note.kind, fields, note_tags(note)), genanki.guid_for(self.namespace, note.id),
+                       note_hash(note.kind, fields, note_tags(note)), self._guid_for(self.namespace, note.id),
                        tuple(check_note(note, fields)))
 
     def _render_sources(self, sources: list[Source]) -> str:

@@ -113,19 +113,27 @@ def read_source(path: Path) -> bytes:
         raise DataError([Problem(str(path), None, f"cannot read file: {exc.strerror}")]) from None
 
 
-_TAB_INDENT = re.compile(r"^ *\t", re.M)
-_DEEP_INDENT = re.compile(r"^[ \t]{%d}" % (8 * MAX_DEPTH + 1), re.M)
-_OPENING_LINE = re.compile(r"^[^\n\[{]*[\[{][^\n]*", re.M)  # a line with an opening bracket
-
-
 def _net_brackets(line: str) -> int:
     return line.count("[") + line.count("{") - line.count("]") - line.count("}")
 
 
+_NOT_BRACKET = re.compile(r"[^\[\]{}\n]+")
+_DEEP_SPACES = " " * (8 * MAX_DEPTH + 1)
+
+
+def _flow_depth_bound(text: str) -> int:
+    """An upper bound on how deeply [ ] and { } nest: the opening brackets in all, or when
+    there are many, the lines' surplus of opening brackets added up."""
+    opening = text.count("[") + text.count("{")
+    if opening <= 8 * MAX_DEPTH:
+        return opening
+    brackets = _NOT_BRACKET.sub("", text)  # only brackets and line breaks: fast to count
+    return sum(max(0, _net_brackets(line)) for line in brackets.split("\n") if line)
+
+
 def _precheck(path: Path, text: str) -> None:
     """Reject what PyYAML reports badly (tabs) or dangerously (absurd nesting)."""
-    if (not _TAB_INDENT.search(text) and not _DEEP_INDENT.search(text)
-            and sum(max(0, _net_brackets(line)) for line in _OPENING_LINE.findall(text)) <= 8 * MAX_DEPTH):
+    if "\t" not in text and _DEEP_SPACES not in text and _flow_depth_bound(text) <= 8 * MAX_DEPTH:
         return  # the line-by-line scan below could not find anything (its depth never gets this high)
     problems = []
     depth = 0
