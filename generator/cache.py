@@ -140,6 +140,10 @@ class _Shard:
     context: str = ""  # render context the `keys` were computed in
     keys: list[str] = field(default_factory=list)  # render key of each note, in order
     rendered: dict[str, Rendered] = field(default_factory=dict)
+    # In memory only: dumps() of the shard as it is, when known (any change clears it), and
+    # the topic as validated in this run.
+    sealed: bytes | None = field(default=None, compare=False, repr=False)
+    model: Any = field(default=None, compare=False, repr=False)
 
     def dumps(self) -> bytes:
         """A checksummed header line, then everything in marshal's format: built-in types only,
@@ -195,14 +199,15 @@ class BuildCache:
         shard, key = self._shard(relpath), self._source_key(source)
         if shard.source != key:
             shard.keys = []  # they belonged to the old bytes
-        shard.source, shard.topic, shard.lines = key, topic, list(lines)
+        shard.source, shard.topic, shard.lines, shard.model = key, topic, list(lines), None
         self._seen[relpath] = key
-        self._dirty.add(relpath)
+        self._touch(relpath)
 
     def forget_topic(self, relpath: str) -> None:
         """The cached topic did not validate after all: parse the file again next time."""
-        self._shard(relpath).topic = None
-        self._dirty.add(relpath)
+        shard = self._shard(relpath)
+        shard.topic = shard.model = None
+        self._touch(relpath)
 
     def complete(self, relpath: str, source: bytes, context: str) -> bool:
         """Whether the topic file (these bytes) and all its notes' renderings are cached."""
@@ -228,7 +233,7 @@ class BuildCache:
             keys = [key(note) for note in notes]
             if (context, keys) != (shard.context, shard.keys):
                 shard.context, shard.keys = context, keys
-                self._dirty.add(relpath)
+                self._touch(relpath)
         return shard.keys
 
     def note_key(self, relpath: str, index: int) -> str:
@@ -240,7 +245,7 @@ class BuildCache:
         shard = self._shard(relpath)
         if (context, keys) != (shard.context, shard.keys):
             shard.context, shard.keys = context, keys
-            self._dirty.add(relpath)
+            self._touch(relpath)
 
     def rendered(self, relpath: str, key: str) -> Rendered | None:
         """The cached rendering for a note key, if any."""
@@ -249,7 +254,43 @@ class BuildCache:
     def keep_rendered(self, relpath: str, key: str, entry: Rendered) -> None:
         """Remember a rendering (only of a note that rendered without problems)."""
         self._shard(relpath).rendered[key] = entry
+        self._touch(relpath)
+
+    # --- across processes --------------------------------------------------------------------
+
+    def seal(self, relpath: str) -> bytes:
+        """The topic file's shard as it will be saved (renderings no note uses dropped): what a
+        worker process hands to adopt() in the parent, which then need not serialize it."""
+        self._prune(relpath)
+        shard = self._shard(relpath)
+        if shard.sealed is None:
+            shard.sealed = shard.dumps()
+        return shard.sealed
+
+    def adopt(self, relpath: str, sealed: bytes) -> None:
+        """Take over a shard another process sealed (the same object when it ran here)."""
+        if self._shards.get(relpath, _Shard()).sealed is sealed:
+            return
+        try:
+            shard = _Shard.loads(sealed)
+        except (ValueError, TypeError, EOFError) as exc:  # pragma: no cover - sealed by this very build
+            _log("warning", "ignoring a damaged shard for %s: %s", relpath, exc)
+            return
+        shard.sealed = sealed
+        self._shards[relpath] = shard
         self._dirty.add(relpath)
+
+    def evict(self, relpath: str) -> None:
+        """Forget the shard in this process (a worker, once it handed the shard over)."""
+        self._shards.pop(relpath, None)
+        self._dirty.discard(relpath)
+
+    def topic_model(self, relpath: str) -> Any:
+        """The topic as validated earlier in this run from the cached data (None if not yet)."""
+        return self._shard(relpath).model
+
+    def keep_topic_model(self, relpath: str, model: Any) -> None:
+        self._shard(relpath).model = model
 
     # --- whole build -------------------------------------------------------------------------
 
@@ -272,15 +313,11 @@ class BuildCache:
         try:
             keep = set()
             for relpath in topics:
-                shard = self._shard(relpath)
-                used = set(shard.keys)
-                if len(used) != len(shard.rendered) or not used.issuperset(shard.rendered):
-                    shard.rendered = {k: v for k, v in shard.rendered.items() if k in used}
-                    self._dirty.add(relpath)
+                self._prune(relpath)
                 path = self._shard_path(relpath)
                 keep.add(path.name)
                 if relpath in self._dirty or relpath not in self._loaded:
-                    write_atomic(path, shard.dumps())
+                    write_atomic(path, self.seal(relpath))
             for stale in (self.folder / TOPICS).glob("*.shard"):
                 if stale.name not in keep:
                     stale.unlink()
@@ -295,6 +332,19 @@ class BuildCache:
             _log("warning", "cannot write the build cache in %s: %s", self.folder, exc)
 
     # --- files -------------------------------------------------------------------------------
+
+    def _touch(self, relpath: str) -> None:
+        """The shard changed: save it, and serialize it afresh."""
+        self._shard(relpath).sealed = None
+        self._dirty.add(relpath)
+
+    def _prune(self, relpath: str) -> None:
+        """Drop the renderings that no note of the file uses any more."""
+        shard = self._shard(relpath)
+        used = set(shard.keys)
+        if len(used) != len(shard.rendered) or not used.issuperset(shard.rendered):
+            shard.rendered = {k: v for k, v in shard.rendered.items() if k in used}
+            self._touch(relpath)
 
     def _shard(self, relpath: str) -> _Shard:
         shard = self._shards.get(relpath)

@@ -12,14 +12,13 @@ in the text, the rules that may begin with that character are listed once, in th
 and only they are tried. A skipped rule could not have matched, so the first rule that
 matches is the one Pygments would have taken, and the tokens are the same
 (tests/test_lexing.py compares them with Pygments' own on every lexer the decks use and on
-generated text). Lexers with a loop of their own (ExtendedRegexLexer, or a subclass that
-overrides get_tokens_unprocessed) are left as Pygments made them.
+generated text). Lexers with a loop of their own (ExtendedRegexLexer, hand-written ones) are
+left as Pygments made them.
 """
 
 from __future__ import annotations
 
 import re
-import types
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 if TYPE_CHECKING:
@@ -51,13 +50,40 @@ class _Anywhere(Exception):
 
 
 def speed_up(lexer: Lexer) -> Lexer:
-    """`lexer`, tokenizing with the rule-skipping loop when it uses Pygments' plain RegexLexer
-    loop; any other lexer is returned as it is."""
+    """`lexer`, tokenizing with the rule-skipping loop when it is a RegexLexer; returned as is
+    otherwise. Lexers that wrap Pygments' loop (the C family's, which retypes some names) get
+    it too: RegexLexer.get_tokens_unprocessed is replaced, once, by a dispatcher that runs the
+    fast loop for the lexers passed here and Pygments' own for every other."""
     from pygments.lexer import RegexLexer
 
-    if isinstance(lexer, RegexLexer) and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed:
-        lexer.get_tokens_unprocessed = types.MethodType(_tokens, lexer)  # type: ignore[method-assign]
+    if isinstance(lexer, RegexLexer):
+        _install(RegexLexer)
+        lexer.__dict__[_FLAG] = True
     return lexer
+
+
+_FLAG = "_cardsmith_fast_loop"
+
+
+def _install(regex_lexer: type) -> None:
+    pygments_loop = regex_lexer.get_tokens_unprocessed  # type: ignore[attr-defined]
+    if getattr(pygments_loop, "_cardsmith", False):
+        return
+
+    def get_tokens_unprocessed(self: Any, text: str, stack: Sequence[str] = ("root",)
+                               ) -> Iterator[tuple[int, Any, str]]:
+        if self.__dict__.get(_FLAG):
+            return _tokens(self, text, stack)
+        return pygments_loop(self, text, stack)  # type: ignore[no-any-return]
+
+    get_tokens_unprocessed._cardsmith = True  # type: ignore[attr-defined]
+    get_tokens_unprocessed.__doc__ = pygments_loop.__doc__
+    regex_lexer.get_tokens_unprocessed = get_tokens_unprocessed  # type: ignore[attr-defined]
+
+
+def is_sped_up(lexer: Lexer) -> bool:
+    """Whether `lexer` runs the rule-skipping loop."""
+    return bool(lexer.__dict__.get(_FLAG))
 
 
 class _State:

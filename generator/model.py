@@ -296,16 +296,23 @@ def load_topic(path: Path, raw: bytes, data_dir: Path, cache: BuildCache | None 
     relpath = path.relative_to(data_dir).as_posix()
     hit = cache.topic(relpath, raw) if cache is not None else None
     if hit is not None:
+        assert cache is not None
+        model = cache.topic_model(relpath)
+        if model is not None:
+            return _topic(path, model, hit[1])
         try:
-            return _topic(path, TopicFile.model_validate(hit[0]), hit[1])
+            model = TopicFile.model_validate(hit[0])
         except (ValidationError, ValueError, TypeError):  # a damaged entry: parse the file
-            assert cache is not None
             cache.forget_topic(relpath)
+        else:
+            cache.keep_topic_model(relpath, model)
+            return _topic(path, model, hit[1])
     doc = load_yaml(path, raw)
     topic = validate(doc, TopicFile)
     lines = [doc.line(("notes", i)) for i in range(len(topic.notes))]
     if cache is not None:
         cache.keep_topic(relpath, raw, topic.model_dump(mode="json"), lines)
+        cache.keep_topic_model(relpath, topic)
     return _topic(path, topic, lines)
 
 

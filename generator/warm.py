@@ -10,12 +10,13 @@ not cached, and the stages find and report it as usual.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.cache import BuildCache, Rendered
 from generator.errors import DataError
-from generator.workers import imap, jobs_for
+from generator.workers import imap, in_worker, jobs_for
 
 if TYPE_CHECKING:
     from generator.cards import FieldRenderer
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 
 PARALLEL_MIN_BYTES = 400_000  # less YAML to parse and render than this (~500 notes): no forking
 PROGRESS_MIN_BYTES = 250_000
-# (topic file, its bytes) → (its validated data, note lines, render keys, new renderings) or None
-_Result = tuple[Path, dict[str, Any], list[int], list[str], dict[str, Rendered]] | None
+# (topic file, its bytes) → its cache shard, complete and serialized (BuildCache.seal), or None
+_Result = bytes | None
 
 
 def warm(data_dir: Path, templates_dir: Path, cache: BuildCache, progress: Progress | None = None,
@@ -32,7 +33,7 @@ def warm(data_dir: Path, templates_dir: Path, cache: BuildCache, progress: Progr
     """Parse and render, into `cache`, every topic file and note it lacks. `progress(done,
     total)` follows the work (in bytes of YAML) when there is enough of it."""
     from generator.cards import FieldRenderer, MediaStore, render_context
-    from generator.model import load_deck_file
+    from generator.model import load_deck_file, load_topic
 
     shell = load_deck_file(data_dir)  # deck.yaml and diagrams.yaml: what rendering needs besides notes
     if shell is None:
@@ -58,22 +59,21 @@ def warm(data_dir: Path, templates_dir: Path, cache: BuildCache, progress: Progr
         load_renderer()  # before forking: the workers inherit it instead of each loading it
         todo.sort(key=lambda job: -len(job[1]))  # biggest first, so the cores finish together
     done = 0
-    for (path, raw), result in zip(todo, imap(_warm_topic, (data_dir, cache, renderer), todo, workers)):
+    for (path, raw), sealed in zip(todo, imap(_warm_topic, (data_dir, cache, renderer), todo, workers)):
         done += len(raw)
-        if result is not None:
-            _, topic, lines, keys, rendered = result
-            relpath = _relative(path, data_dir)
-            cache.keep_topic(relpath, raw, topic, lines)
-            cache.set_keys(relpath, context, keys)
-            for key, entry in rendered.items():
-                cache.keep_rendered(relpath, key, entry)
+        if sealed is not None:
+            cache.adopt(_relative(path, data_dir), sealed)
+            with contextlib.suppress(DataError):  # validated now, while the workers still run
+                load_topic(path, raw, data_dir, cache)
         if report is not None:
             report(done, total)
 
 
 def _warm_topic(shared: tuple[Path, BuildCache, FieldRenderer], job: tuple[Path, bytes]) -> _Result:
     """One topic file: validated (from the cache when its bytes are known), each note's key,
-    and the rendering of every note the cache lacks and that renders without problems."""
+    and the rendering of every note the cache lacks and that renders without problems, all
+    put in its cache shard, which is returned serialized (in a worker, `cache` is the
+    worker's own copy)."""
     from generator.cards import render_key
     from generator.model import load_topic
 
@@ -84,17 +84,18 @@ def _warm_topic(shared: tuple[Path, BuildCache, FieldRenderer], job: tuple[Path,
         topic = load_topic(path, raw, data_dir, cache)
     except DataError:
         return None
-    known = cache.topic(relpath, raw)
-    assert known is not None
     keys = [render_key(renderer.context, note) for note in topic.notes]
-    rendered = {}
+    cache.set_keys(relpath, renderer.context, keys)
     for note, key in zip(topic.notes, keys):
         if cache.rendered(relpath, key) is None:
             result = renderer(note)
             if not result.problems:
-                rendered[key] = Rendered(list(result.fields), result.media, result.digest, result.guid,
-                                         [[message, level] for message, level in result.checks])
-    return path, known[0], known[1], keys, rendered
+                cache.keep_rendered(relpath, key, Rendered(list(result.fields), result.media, result.digest,
+                                                           result.guid, [[m, level] for m, level in result.checks]))
+    sealed = cache.seal(relpath)
+    if in_worker():
+        cache.evict(relpath)  # the parent adopts it: a worker need not hold every shard it made
+    return sealed
 
 
 def _relative(path: Path, data_dir: Path) -> str:

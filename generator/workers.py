@@ -78,6 +78,11 @@ def imap(func: Callable[[S, A], R], shared: S, args: Sequence[A], jobs: int) -> 
         gc.unfreeze()
 
 
+def in_worker() -> bool:
+    """Whether this process is a worker started by imap()."""
+    return _shared is not None
+
+
 def _start_worker(shared: Any) -> None:
     global _shared
     _shared = shared
