@@ -16,7 +16,7 @@ from markupsafe import Markup
 from generator.errors import DataError, Level, Problem
 from generator.model import CLOZE_RE, Deck, Diagram, Note, Source
 from generator.render import RenderEnv, content_hash, load_renderer, render_markdown, strip_tags
-from generator.templating import environment
+from generator.templating import environment, quick_render
 from generator.workers import chunks, imap, jobs_for
 
 if TYPE_CHECKING:
@@ -66,8 +66,13 @@ def _visible(html: str) -> bool:
     """Whether a field shows anything: text other than spaces/format characters, or an image."""
     if "<img" in html:
         return True
-    text = strip_tags(html)
-    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Cc") for ch in text)
+    if html.startswith("<p>") and len(html) > 3 and html[3] != "<" and _shows(html[3]):  # most: text first
+        return True
+    return any(_shows(ch) for ch in strip_tags(html))
+
+
+def _shows(ch: str) -> bool:
+    return not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Cc")
 
 
 def _empty_sides(note: Note, main_html: str, back_html: str) -> list[str]:
@@ -150,9 +155,9 @@ class FieldRenderer:
 
         self._guid_for = genanki.guid_for
         env = environment(templates_dir)
-        self.front_t = env.get_template("fields/front.html.j2")
-        self.extra_t = env.get_template("fields/extra.html.j2")
-        self.sources_t = env.get_template("fields/sources.html.j2")
+        self.front_t = quick_render(env.get_template("fields/front.html.j2"))
+        self.extra_t = quick_render(env.get_template("fields/extra.html.j2"))
+        self.sources_t = quick_render(env.get_template("fields/sources.html.j2"))
         self.namespace = deck.namespace
         self.media = media
         self.context = context  # render context for cache keys ("": no cache)
@@ -174,10 +179,10 @@ class FieldRenderer:
 
         main = note.text if note.kind == "cloze" else note.front
         main_html, back_html = md(main), md(note.back)
-        first = self.front_t.render(advice=note.advice, html=Markup(main_html)).strip()
+        first = self.front_t(advice=note.advice, html=Markup(main_html)).strip()
         extra_html = md(note.extra)
         fold = len(strip_tags(extra_html)) > FOLD_EXTRA_CHARS
-        extra = self.extra_t.render(fold=fold, html=Markup(extra_html)).strip() if extra_html else ""
+        extra = self.extra_t(fold=fold, html=Markup(extra_html)).strip() if extra_html else ""
         sources = self._render_sources(note.sources) if note.sources else ""
         if note.kind == "cloze":
             fields: tuple[str, ...] = (first, extra, sources, note.id)
@@ -190,7 +195,7 @@ class FieldRenderer:
     def _render_sources(self, sources: list[Source]) -> str:
         key = tuple((s.title, s.arxiv, s.url, s.section) for s in sources)
         if key not in self._sources:
-            self._sources[key] = self.sources_t.render(sources=sources).strip()
+            self._sources[key] = self.sources_t(sources=sources).strip()
         return self._sources[key]
 
 

@@ -99,10 +99,22 @@ class _State:
     def candidates(self, char: str) -> tuple[Rule, ...]:
         if self.starts is None:
             self.starts = [_starts(rule[0]) for rule in self.rules]
-        found = tuple(rule for rule, items in zip(self.rules, self.starts)
-                      if items is None or any(_may_begin(item, char) for item in items))
+        found = tuple(rule for rule, items in zip(self.rules, self.starts) if items is None or _begins(items, char))
         self.by_char[char] = found
         return found
+
+
+def _begins(items: list[Item], char: str) -> bool:
+    """Whether a match of the pattern these items describe may begin with `char` (memoized:
+    through `include`, one pattern serves in many states)."""
+    key = (id(items), char)
+    found = _begins_memo.get(key)
+    if found is None:
+        found = _begins_memo[key] = any(_may_begin(item, char) for item in items)
+    return found
+
+
+_begins_memo: dict[tuple[int, str], bool] = {}  # the item lists live in _patterns for good
 
 
 _states: dict[type, dict[str, _State]] = {}

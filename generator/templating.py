@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # imported on first use: a no-op build never renders anything
     import jinja2
@@ -43,6 +43,22 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["pyrepr"] = _pyrepr
     return env
+
+
+def quick_render(template: jinja2.Template) -> Callable[..., str]:
+    """template.render for many calls: the same result, without flattening the template's
+    globals (a ChainMap, iterated in Python) into a new dict on every call."""
+    from jinja2.utils import concat
+
+    shared = dict(template.globals)
+
+    def render_(**context: Any) -> str:
+        try:
+            return concat(template.root_render_func(template.new_context({**shared, **context}, shared=True)))
+        except Exception:
+            return template.environment.handle_exception()
+
+    return render_
 
 
 def render(template: str, templates_dir: Path | None = None, **context: Any) -> str:
