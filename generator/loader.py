@@ -15,10 +15,39 @@ import yaml
 from generator.errors import DataError, Problem
 
 try:  # libyaml's C parser when present: several times faster on big decks
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _Base
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
+
+class _Loader(_Base):
+    """The safe loader, with PyYAML's tag resolution written for what it has to do here: the
+    parser calls it for every node, and the general version (path resolvers, list
+    concatenation) was a third of composing a topic file. Same tags, in the same order of
+    rules; tests/test_loader.py compares it with PyYAML's on generated documents."""
+
+    _implicit = _Base.yaml_implicit_resolvers
+    assert not _Base.yaml_path_resolvers  # the safe loader has none: nothing to descend into
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self._implicit.get(value[:1], ()):
+                    if regexp.match(value):
+                        return str(tag)
+                for tag, regexp in self._implicit.get(None, ()):
+                    if regexp.match(value):
+                        return str(tag)
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 Loc = tuple[Any, ...]
@@ -151,7 +180,6 @@ def _precheck(path: Path, text: str) -> None:
         raise DataError(problems[:10])
 
 
-_STR = "tag:yaml.org,2002:str"
 
 
 def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], depth: int,
@@ -171,7 +199,7 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], d
             raise _Refused(node.start_mark.line + 1, f"cannot read value: {getattr(exc, 'problem', exc)}") from None
     line = node.start_mark.line + 1
     seen.add(id(node))
-    if node.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+    if node.tag not in (_MAP, _SEQ):
         raise _Refused(line, f"unsupported YAML tag {node.tag}")
     if isinstance(node, yaml.SequenceNode):
         items = []
@@ -182,15 +210,23 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], d
             items.append(_convert(item, loc + (index,), lines, seen, depth + 1, constructor))
         return items
     mapping: dict[Any, Any] = {}
+    inner = depth + 1 <= MAX_DEPTH  # strings one level down need no other check: taken inline
     for key_node, value_node in node.value:
-        key = _convert(key_node, loc, lines, seen, depth + 1, constructor)
+        if inner and type(key_node) is yaml.ScalarNode and key_node.tag == _STR:
+            key = key_node.value
+        else:
+            key = _convert(key_node, loc, lines, seen, depth + 1, constructor)
         key_line = key_node.start_mark.line + 1
         if not isinstance(key, (str, int)) or key_node.tag == "tag:yaml.org,2002:merge":
             raise _Refused(key_line, f"unsupported key {key!r} (expected a plain name)")
         if key in mapping:
             raise _Refused(key_line, f"duplicate key '{key}' (first at line {lines[loc + (key,)]})")
-        lines[loc + (key,)] = key_line
+        key_loc = loc + (key,)
+        lines[key_loc] = key_line
         if id(value_node) in seen:
             raise _Refused(key_line, "YAML aliases (*name) are not allowed; repeat the value instead")
-        mapping[key] = _convert(value_node, loc + (key,), lines, seen, depth + 1, constructor)
+        if inner and type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
+            mapping[key] = value_node.value
+        else:
+            mapping[key] = _convert(value_node, key_loc, lines, seen, depth + 1, constructor)
     return mapping
