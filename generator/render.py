@@ -215,6 +215,9 @@ def render_markdown(text: str, env: RenderEnv | None = None) -> str:
         if not _NOT_INERT.search(body):
             return f"<p>{body}</p>"  # exactly what the sanitizer makes of plain_paragraph(text)
         return sanitize(f"<p>{escapeHtml(body)}</p>\n").strip()
+    with_math = _math_paragraph(text)
+    if with_math is not None:
+        return with_math
     set_aside: list[str] | None = [] if _MARK not in text else None
     html = markdown().render(text, {"cardsmith": env or RenderEnv(), "code": set_aside})
     if not set_aside:
@@ -261,6 +264,78 @@ def plain_paragraph(text: str) -> str | None:
     tests/test_render.py checks it against markdown-it on generated and real text."""
     body = _plain_body(text)
     return None if body is None else "<p>" + escapeHtml(body) + "</p>\n"
+
+
+def _math_paragraph(text: str) -> str | None:
+    """render_markdown() of one paragraph of plain text with inline math ($…$, \\(…\\)), computed
+    directly; None unless the text is exactly that (then markdown-it decides). Each math span
+    is found as markdown-it's rules find it (dollarmath's own escape and whitespace tests are
+    called); the text around must be plain to _NOT_PLAIN with each span masked. Checked
+    against markdown-it plus the sanitizer in tests/test_render.py."""
+    if "$" not in text and "\\(" not in text:
+        return None
+    body = text[:-1] if text.endswith("\n") else text
+    if "$$" in body:
+        return None  # display math
+    out, masked, start, pos = [], [], 0, 0
+    while True:
+        dollar, backslash = body.find("$", pos), body.find("\\", pos)
+        at = min(dollar, backslash) if dollar >= 0 and backslash >= 0 else max(dollar, backslash)
+        if at < 0:
+            break
+        span = _bracket_math(body, at) if at == backslash else _dollar_math(body, at)
+        if span is None:
+            return None  # an escape, a literal $ or \\[: leave it to markdown-it
+        content, pos = span
+        if "\n" in content or _NOT_INERT.search(content.replace("&", "").replace("<", "").replace(">", "")):
+            return None
+        out += [body[start:at], "\\(", content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), "\\)"]
+        masked += [body[start:at], "M"]
+        start = pos
+    rest = body[start:]
+    around = "".join([*masked, rest])
+    if start == 0 or _NOT_PLAIN.search(around) or _NOT_INERT.search(around):
+        return None
+    return "<p>" + "".join(out) + rest + "</p>"
+
+
+def _bracket_math(src: str, at: int) -> tuple[str, int] | None:
+    """_math_brackets' \\( … \\) at `at`: (content, position after); None for anything else."""
+    if not src.startswith("\\(", at):
+        return None
+    end = src.find("\\)", at + 2)
+    return None if end < 0 else (src[at + 2 : end], end + 2)
+
+
+def _dollar_math(src: str, at: int) -> tuple[str, int] | None:
+    """dollarmath's inline rule at `at`, with our options (no space inside the dollars, no
+    digit around them): (content, position after), or None where it does not match."""
+    from markdown_it.common.utils import isWhiteSpace
+    from mdit_py_plugins.dollarmath.index import is_escaped
+
+    state = _Source(src)
+    if at + 1 >= len(src) or isWhiteSpace(ord(src[at + 1])) or src[at - 1].isdigit():  # [-1]: as dollarmath
+        return None
+    if is_escaped(state, at) or src[at + 1] == "$":  # type: ignore[arg-type]
+        return None
+    pos = at + 1
+    while True:
+        end = src.find("$", pos)
+        if end < 0:
+            return None
+        if not is_escaped(state, end):  # type: ignore[arg-type]
+            break
+        pos = end + 1
+    if isWhiteSpace(ord(src[end - 1])) or (end + 1 < len(src) and src[end + 1].isdigit()):
+        return None
+    return (src[at + 1 : end], end + 1) if end > at + 1 else None
+
+
+@dataclass
+class _Source:
+    """The one attribute of markdown-it's inline state that is_escaped reads."""
+
+    src: str
 
 
 def _plain_body(text: str) -> str | None:

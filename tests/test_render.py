@@ -190,3 +190,40 @@ def test_highlighted_code_does_not_go_through_the_sanitizer(monkeypatch: pytest.
     html = render_markdown("Some code:\n\n```python\nx = 'it' + \"s\"\n```")
     assert '<span class="pg-n">x</span>' in html and "'it'" in html
     assert len(seen) == 1 and "pg-n" not in seen[0] and "\ue000" in seen[0]
+
+
+# --- paragraphs with inline math, computed directly, are what markdown-it makes of them ----------
+
+_MATH_PIECES = ["$", "$", "$x$", "\\(", "\\)", "\\", "\\[", "a", "b", "x_i^2", "1", "2", " ", " ", "\n", "{", "}",
+                "(", ")", "<", "&", "\"", "'", "*", "_", "|", "\u00a0", "\u3000", "中", "-", "=", "#", "\\frac{a}{b}"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_MATH_PIECES), max_size=20).map("".join))
+def test_math_paragraph_shortcut_matches_markdown_it(text: str) -> None:
+    from generator.render import _math_paragraph
+
+    fast = _math_paragraph(text)
+    if fast is not None:
+        assert fast == _sanitized_whole(text)
+    assert render_markdown(text) == _sanitized_whole(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Attention costs $O(n^2 d)$ per layer.",
+    "With \\(d_c = 512\\) and $\\sqrt{d_k}$ scaling; 注意力 $x<y$.",
+    "$x$ starts it\nand a second line has $y_2$ too",
+])
+def test_math_paragraph_shortcut_applies(text: str) -> None:
+    from generator.render import _math_paragraph
+
+    assert _math_paragraph(text) == _sanitized_whole(text)
+
+
+@pytest.mark.parametrize("text", ["costs $5 and $x$", "1$x$", "a1$x$", "$x$ a1", "$ x$", "$x $", "$x$2", "\\$x$", "$$x$$",
+                                  "\\[x\\]", "\\(x", "a *b* $x$", "$a\nb$"])
+def test_math_paragraph_shortcut_declines_what_it_does_not_model(text: str) -> None:
+    from generator.render import _math_paragraph
+
+    assert _math_paragraph(text) is None
+    assert render_markdown(text) == _sanitized_whole(text)
