@@ -103,10 +103,15 @@ def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
         return html
     start, end = html.index(">", html.index("<code")) + 1, html.rindex("</code>")
     body = html[start:end]
-    if body.count("<span") != body.count("</span>") or _NOT_INERT.search(_OWN_CODE_MARKUP.sub("", body)):
+    if not _own_code(body):
         return html
     set_aside.append(body)
     return html[:start] + _marker(len(set_aside) - 1) + html[end:]
+
+
+def _own_code(body: str) -> bool:
+    """Whether highlighted code is only Pygments' spans and escaped, inert text."""
+    return body.count("<span") == body.count("</span>") and not _NOT_INERT.search(_OWN_CODE_MARKUP.sub("", body))
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -215,9 +220,9 @@ def render_markdown(text: str, env: RenderEnv | None = None) -> str:
         if not _NOT_INERT.search(body):
             return f"<p>{body}</p>"  # exactly what the sanitizer makes of plain_paragraph(text)
         return sanitize(f"<p>{escapeHtml(body)}</p>\n").strip()
-    with_math = _math_paragraph(text)
-    if with_math is not None:
-        return with_math
+    direct = _math_paragraph(text) if "```" not in text else _blocks(text)
+    if direct is not None:
+        return direct
     set_aside: list[str] | None = [] if _MARK not in text else None
     html = markdown().render(text, {"cardsmith": env or RenderEnv(), "code": set_aside})
     if not set_aside:
@@ -297,6 +302,54 @@ def _math_paragraph(text: str) -> str | None:
     if start == 0 or _NOT_PLAIN.search(around) or _NOT_INERT.search(around):
         return None
     return "<p>" + "".join(out) + rest + "</p>"
+
+
+_FENCE_OPENER = re.compile(r"```([A-Za-z0-9_+-]*)")
+_FENCE_CLOSER = re.compile(r" {0,3}`{3,}[ \t]*")
+
+
+def _blocks(text: str) -> str | None:
+    """render_markdown() of paragraphs (plain, or with inline math) and ``` fences, computed
+    directly; None unless the text is exactly that. A fence opens with ```lang at the start
+    of a line and closes with a line of just ```; paragraphs are separated by empty lines or
+    by fences. Checked against markdown-it plus the sanitizer in tests/test_render.py."""
+    if "\r" in text or "\x00" in text or "~~~" in text:
+        return None
+    lines = text.split("\n")
+    html: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i]:
+            i += 1
+            continue
+        opener = _FENCE_OPENER.fullmatch(lines[i])
+        if opener is not None:
+            close = next((j for j in range(i + 1, len(lines)) if _FENCE_CLOSER.fullmatch(lines[j])), None)
+            if close is None or lines[close] != "```":
+                return None  # unclosed, or closed by a line this does not model
+            content = "".join(line + "\n" for line in lines[i + 1 : close])
+            code = _highlight(content, opener.group(1), "")
+            start, end = code.index(">", code.index("<code")) + 1, code.rindex("</code>")
+            if not _own_code(code[start:end]):
+                return None
+            normal = code[start:end].replace("&quot;", '"').replace("&#39;", "'")
+            html.append(code[:start] + normal + code[end:] + "\n")
+            i = close + 1
+            continue
+        j = i
+        while j < len(lines) and lines[j] and not lines[j].startswith("```"):
+            j += 1
+        paragraph = "\n".join(lines[i:j])
+        plain = _plain_body(paragraph)
+        if plain is not None and not _NOT_INERT.search(plain):
+            html.append(f"<p>{plain}</p>\n")
+        else:
+            with_math = _math_paragraph(paragraph)
+            if with_math is None:
+                return None
+            html.append(with_math + "\n")
+        i = j
+    return "".join(html).strip() if html else None
 
 
 def _bracket_math(src: str, at: int) -> tuple[str, int] | None:

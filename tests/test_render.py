@@ -187,7 +187,7 @@ def test_highlighted_code_does_not_go_through_the_sanitizer(monkeypatch: pytest.
     seen: list[str] = []
     clean = render._sanitizer()
     monkeypatch.setattr(render, "_sanitizer", lambda: lambda html: seen.append(html) or clean(html))
-    html = render_markdown("Some code:\n\n```python\nx = 'it' + \"s\"\n```")
+    html = render_markdown("Some *code*:\n\n```python\nx = 'it' + \"s\"\n```")  # emphasis: markdown-it
     assert '<span class="pg-n">x</span>' in html and "'it'" in html
     assert len(seen) == 1 and "pg-n" not in seen[0] and "\ue000" in seen[0]
 
@@ -227,3 +227,40 @@ def test_math_paragraph_shortcut_declines_what_it_does_not_model(text: str) -> N
 
     assert _math_paragraph(text) is None
     assert render_markdown(text) == _sanitized_whole(text)
+
+
+# --- paragraphs and ``` fences, computed directly, are what markdown-it makes of them ------------
+
+_PARAGRAPHS = st.lists(st.sampled_from(["Some text", "math $x_i$ here", "\\(a<b\\)", "中文 “quoted”", "a*b*",
+                                        "it's \"q\"", "1. item", "- item", "$$x$$", "#", "   indented", ""]),
+                       min_size=1, max_size=3).map("\n".join)
+_FENCES = st.builds(lambda opener, code, closer: f"{opener}\n{code}\n{closer}",
+                    st.sampled_from(["```python", "```", "```rust", "```nosuchlang", "```c++", "``` python",
+                                     "~~~", "````", "```py thon", " ```"]),
+                    st.lists(st.sampled_from(_CODE_CHARS + ["\n", "```", "~~~", " ```", "\n\n"]), max_size=20)
+                    .map("".join),
+                    st.sampled_from(["```", "````", "``` ", "  ```", "~~~", ""]))
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.one_of(_PARAGRAPHS, _FENCES), min_size=1, max_size=4),
+       st.sampled_from(["\n", "\n\n", "\n\n\n"]), st.booleans())
+def test_blocks_shortcut_matches_markdown_it(blocks: list[str], separator: str, final_newline: bool) -> None:
+    from generator.render import _blocks
+
+    text = separator.join(blocks) + ("\n" if final_newline else "")
+    fast = _blocks(text) if "```" in text else None
+    if fast is not None:
+        assert fast == _sanitized_whole(text)
+    assert render_markdown(text) == _sanitized_whole(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Explained first, $O(n)$ time:\n\n```python\ndef f(x):\n    return x < 2  # 'it'\n```\n",
+    "```rust\nfn main() {}\n```\n\nThen a note.\n\nAnd \\(x\\).",
+    "Before\n```\nno language <b>\n\n\n```\nafter",
+])
+def test_blocks_shortcut_applies(text: str) -> None:
+    from generator.render import _blocks
+
+    assert _blocks(text) == _sanitized_whole(text)
