@@ -47,16 +47,18 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
 
 def quick_render(template: jinja2.Template) -> Callable[..., str]:
     """template.render for many calls: the same result, without flattening the template's
-    globals (a ChainMap, iterated in Python) into a new dict on every call."""
+    globals (a ChainMap, iterated in Python) on every call: they are flattened once here."""
+    from jinja2.runtime import new_context
     from jinja2.utils import concat
 
-    shared = dict(template.globals)
+    env, shared = template.environment, dict(template.globals)
 
     def render_(**context: Any) -> str:
         try:
-            return concat(template.root_render_func(template.new_context({**shared, **context}, shared=True)))
+            ctx = new_context(env, template.name, template.blocks, {**shared, **context}, True, shared)
+            return concat(template.root_render_func(ctx))
         except Exception:
-            return template.environment.handle_exception()
+            return env.handle_exception()
 
     return render_
 

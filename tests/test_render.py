@@ -264,3 +264,20 @@ def test_blocks_shortcut_applies(text: str) -> None:
     from generator.render import _blocks
 
     assert _blocks(text) == _sanitized_whole(text)
+
+
+def test_quick_render_is_template_render(tmp_path: Path) -> None:
+    import jinja2
+    from markupsafe import Markup
+
+    from generator.templating import environment, quick_render
+
+    env = environment()
+    for name, context in [("fields/front.html.j2", {"advice": True, "html": Markup("<p>x &amp; y</p>")}),
+                          ("fields/extra.html.j2", {"fold": False, "html": Markup("<p>z</p>")}),
+                          ("fields/sources.html.j2", {"sources": [{"href": "https://a.b/?q=1&r=2", "title": "T <1>",
+                                                                   "arxiv": "1706.03762", "section": "§3"}]})]:
+        template = env.get_template(name)
+        assert quick_render(template)(**context) == template.render(**context)
+    with pytest.raises(jinja2.UndefinedError):  # strict, like render
+        quick_render(env.get_template("fields/front.html.j2"))(advice=False)
