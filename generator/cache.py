@@ -269,7 +269,7 @@ class BuildCache:
 
     def adopt(self, relpath: str, sealed: bytes) -> None:
         """Take over a shard another process sealed (the same object when it ran here)."""
-        if self._shards.get(relpath, _Shard()).sealed is sealed:
+        if getattr(self._shards.get(relpath), "sealed", None) is sealed:
             return
         try:
             shard = _Shard.loads(sealed)

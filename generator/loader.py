@@ -19,6 +19,8 @@ try:  # libyaml's C parser when present: several times faster on big decks
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
 
 class _Loader(_Base):
     """The safe loader, with PyYAML's tag resolution written for what it has to do here: the
@@ -47,7 +49,7 @@ class _Loader(_Base):
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 Loc = tuple[Any, ...]
@@ -180,8 +182,6 @@ def _precheck(path: Path, text: str) -> None:
         raise DataError(problems[:10])
 
 
-
-
 def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], depth: int,
              constructor: yaml.SafeLoader) -> Any:
     """The node as plain data (only the constructor's scalar rules are used: one per file,
@@ -210,12 +210,8 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], d
             items.append(_convert(item, loc + (index,), lines, seen, depth + 1, constructor))
         return items
     mapping: dict[Any, Any] = {}
-    inner = depth + 1 <= MAX_DEPTH  # strings one level down need no other check: taken inline
     for key_node, value_node in node.value:
-        if inner and type(key_node) is yaml.ScalarNode and key_node.tag == _STR:
-            key = key_node.value
-        else:
-            key = _convert(key_node, loc, lines, seen, depth + 1, constructor)
+        key = _convert(key_node, loc, lines, seen, depth + 1, constructor)
         key_line = key_node.start_mark.line + 1
         if not isinstance(key, (str, int)) or key_node.tag == "tag:yaml.org,2002:merge":
             raise _Refused(key_line, f"unsupported key {key!r} (expected a plain name)")
@@ -225,8 +221,5 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], d
         lines[key_loc] = key_line
         if id(value_node) in seen:
             raise _Refused(key_line, "YAML aliases (*name) are not allowed; repeat the value instead")
-        if inner and type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
-            mapping[key] = value_node.value
-        else:
-            mapping[key] = _convert(value_node, key_loc, lines, seen, depth + 1, constructor)
+        mapping[key] = _convert(value_node, key_loc, lines, seen, depth + 1, constructor)
     return mapping

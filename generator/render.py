@@ -101,17 +101,26 @@ def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     set_aside: list[str] | None = env.get("code") if isinstance(env, dict) else None
     if set_aside is None or not html.startswith('<pre class="code"><code'):
         return html
+    span = _own_code(html)
+    if span is None:
+        return html
+    set_aside.append(html[span[0] : span[1]])
+    return html[: span[0]] + _marker(len(set_aside) - 1) + html[span[1] :]
+
+
+def _own_code(html: str) -> tuple[int, int] | None:
+    """Where the code is in _highlight's output, if it is only Pygments' spans and escaped,
+    inert text (what the sanitizer would leave as it is, bar quotes: _normal_form)."""
     start, end = html.index(">", html.index("<code")) + 1, html.rindex("</code>")
     body = html[start:end]
-    if not _own_code(body):
-        return html
-    set_aside.append(body)
-    return html[:start] + _marker(len(set_aside) - 1) + html[end:]
+    if body.count("<span") != body.count("</span>") or _NOT_INERT.search(_OWN_CODE_MARKUP.sub("", body)):
+        return None
+    return start, end
 
 
-def _own_code(body: str) -> bool:
-    """Whether highlighted code is only Pygments' spans and escaped, inert text."""
-    return body.count("<span") == body.count("</span>") and not _NOT_INERT.search(_OWN_CODE_MARKUP.sub("", body))
+def _normal_form(code: str) -> str:
+    """Our own highlighted code as the sanitizer writes it: quotes as plain characters."""
+    return code.replace("&quot;", '"').replace("&#39;", "'")
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -215,14 +224,12 @@ def sanitize(html: str) -> str:
 
 def render_markdown(text: str, env: RenderEnv | None = None) -> str:
     """One Markdown field → sanitized HTML (trailing newline stripped)."""
-    body = _plain_body(text)
-    if body is not None:
-        if not _NOT_INERT.search(body):
-            return f"<p>{body}</p>"  # exactly what the sanitizer makes of plain_paragraph(text)
-        return sanitize(f"<p>{escapeHtml(body)}</p>\n").strip()
-    direct = _math_paragraph(text) if "```" not in text else _blocks(text)
+    direct = _blocks(text) if "```" in text else _paragraph(text)
     if direct is not None:
         return direct
+    body = _plain_body(text)
+    if body is not None:  # plain, but with characters the sanitizer rewrites
+        return sanitize(f"<p>{escapeHtml(body)}</p>\n").strip()
     set_aside: list[str] | None = [] if _MARK not in text else None
     html = markdown().render(text, {"cardsmith": env or RenderEnv(), "code": set_aside})
     if not set_aside:
@@ -251,7 +258,7 @@ def _restored(html: str, set_aside: list[str], raw: bool = False) -> str:
         marker = _marker(index)
         if html.count(marker) != 1:
             return ""
-        html = html.replace(marker, body if raw else body.replace("&quot;", '"').replace("&#39;", "'"))
+        html = html.replace(marker, body if raw else _normal_form(body))
     return html.strip()
 
 
@@ -269,6 +276,16 @@ def plain_paragraph(text: str) -> str | None:
     tests/test_render.py checks it against markdown-it on generated and real text."""
     body = _plain_body(text)
     return None if body is None else "<p>" + escapeHtml(body) + "</p>\n"
+
+
+def _paragraph(text: str) -> str | None:
+    """render_markdown() of one paragraph, plain or with inline math, computed directly; None
+    for anything else. A plain paragraph without characters the sanitizer rewrites is exactly
+    what the sanitizer makes of plain_paragraph(text)."""
+    body = _plain_body(text)
+    if body is not None and not _NOT_INERT.search(body):
+        return f"<p>{body}</p>"
+    return _math_paragraph(text)
 
 
 def _math_paragraph(text: str) -> str | None:
@@ -329,25 +346,19 @@ def _blocks(text: str) -> str | None:
                 return None  # unclosed, or closed by a line this does not model
             content = "".join(line + "\n" for line in lines[i + 1 : close])
             code = _highlight(content, opener.group(1), "")
-            start, end = code.index(">", code.index("<code")) + 1, code.rindex("</code>")
-            if not _own_code(code[start:end]):
+            span = _own_code(code)
+            if span is None:
                 return None
-            normal = code[start:end].replace("&quot;", '"').replace("&#39;", "'")
-            html.append(code[:start] + normal + code[end:] + "\n")
+            html.append(code[: span[0]] + _normal_form(code[span[0] : span[1]]) + code[span[1] :] + "\n")
             i = close + 1
             continue
         j = i
         while j < len(lines) and lines[j] and not lines[j].startswith("```"):
             j += 1
-        paragraph = "\n".join(lines[i:j])
-        plain = _plain_body(paragraph)
-        if plain is not None and not _NOT_INERT.search(plain):
-            html.append(f"<p>{plain}</p>\n")
-        else:
-            with_math = _math_paragraph(paragraph)
-            if with_math is None:
-                return None
-            html.append(with_math + "\n")
+        paragraph = _paragraph("\n".join(lines[i:j]))
+        if paragraph is None:
+            return None
+        html.append(paragraph + "\n")
         i = j
     return "".join(html).strip() if html else None
 
