@@ -1,21 +1,19 @@
-"""The pipeline: load → validate → render → lint → stamp → package → write. Nothing is written
-until everything has been read, rendered and verified.
+"""The pipeline: load → validate → render → lint → stamp → package → write → report. Nothing
+is written until everything has been read, rendered and verified.
 
-A build remembers its work in OUT/.cache (generator.cache): notes whose content did not change
-are not parsed or rendered again, and a build whose inputs and outputs are exactly those of
-the last one returns at once. The stages are imported inside prepare(), so that such a build
-(and every other command) never loads markdown-it, Pygments, Jinja or genanki.
+A build remembers its work in OUT/.cache (generator.cache, consulted by generator.work):
+topic files and notes that did not change are not parsed or rendered again, and a build whose
+inputs and outputs are exactly those of the last one returns at once. The stages are imported
+inside prepare(), so that such a build never loads markdown-it, Pygments, Jinja or genanki.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from generator.cache import BuildCache, State, digest, tool_fingerprint, tree_digest
 from generator.errors import DataError, Problem, SchemaChangeError, UsageError
@@ -59,28 +57,28 @@ class Prepared:
     lock_exists: bool
 
 
-def prepare(data_dir: Path, templates_dir: Path, *, cache: BuildCache | None = None,
+def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCache | None = None,
             progress: Progress | None = None, jobs: int | None = None) -> Prepared:
     """Load, validate, render, lint, verify exercises and stamp: all reading, no writing.
-    `cache` skips unchanged work; `progress(done, total)` is called along long work (a CLI
-    draws a bar with it); `jobs` caps the worker processes (None: one per core; 1: none)."""
-    from generator.cards import render_notes
+    `cache` skips work an earlier build did; `progress(done, total)` is called along long work
+    (a CLI draws a bar with it); `jobs` caps the processes (None: one per core; 1: this one)."""
+    from generator.cards import MediaStore, render_notes
     from generator.lint import lint
     from generator.model import load_deck
     from generator.notetypes import load_note_types
+    from generator.work import Work
 
-    if cache is not None:
-        from generator.warm import warm
-
-        warm(data_dir, templates_dir, cache, progress, jobs)  # the slow part, on every core
-    deck = load_deck(data_dir, cache)
-    notes, media = render_notes(deck, templates_dir, cache=cache, progress=progress, jobs=jobs)
+    templates_dir = templates_dir or default_templates_dir()
+    work = Work(cache, jobs, progress)
+    deck = load_deck(data_dir, work.load_topics)
+    media = MediaStore(deck, templates_dir)
+    notes, files = render_notes(deck, templates_dir, work.renderer(deck, templates_dir, media), media)
     warnings = lint(deck, notes)
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
     lock_path = data_dir / LOCK_NAME
     lock, changes = stamp(read_lock(lock_path), notes, notetypes, build_time())
-    return Prepared(deck, notes, media, warnings, exercises, notetypes, lock, changes, lock_path.exists())
+    return Prepared(deck, notes, files, warnings, exercises, notetypes, lock, changes, lock_path.exists())
 
 
 def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
@@ -95,14 +93,13 @@ def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
     unchanged = _unchanged(cache, inputs, data_dir, out_dir)
     if unchanged is not None:
         return unchanged
-    with _collector_relaxed():
-        p = prepare(data_dir, templates_dir, cache=cache, progress=progress, jobs=jobs)
-        if p.changes.schema_changed and not allow_schema_change:
-            raise SchemaChangeError(_schema_message(p.changes))
-        outputs = _outputs(p, data_dir, out_dir, templates_dir)
-        written, unchanged_paths = write_outputs(outputs, out_dir)
-        with interrupts_deferred():  # the outputs are new now: a Ctrl-C must not say otherwise
-            _remember(cache, p, inputs, outputs, data_dir, templates_dir, out_dir)
+    p = prepare(data_dir, templates_dir, cache=cache, progress=progress, jobs=jobs)
+    if p.changes.schema_changed and not allow_schema_change:
+        raise SchemaChangeError(_schema_message(p.changes))
+    outputs = _outputs(p, data_dir, out_dir, templates_dir)
+    written, unchanged_paths = write_outputs(outputs, out_dir)
+    with interrupts_deferred():  # the outputs are new now: a Ctrl-C must not say otherwise
+        _remember(cache, p, inputs, outputs, data_dir, templates_dir, out_dir)
     return BuildResult(written, unchanged_paths, p.changes, p.warnings, p.deck, len(p.notes))
 
 
@@ -116,19 +113,6 @@ def _outputs(p: Prepared, data_dir: Path, out_dir: Path, templates_dir: Path) ->
     if p.changes.any or not p.lock_exists:
         outputs[data_dir / LOCK_NAME] = p.lock.dumps().encode()  # last: a crash before it is harmless
     return outputs
-
-
-@contextlib.contextmanager
-def _collector_relaxed() -> Iterator[None]:
-    """Python's cyclic garbage collector run rarely during a build: it creates many long-lived
-    objects and next to no cycles, so at the default pace the collector would rescan the
-    growing heap again and again (a tenth of a cold build's time)."""
-    previous = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def check(data_dir: Path, templates_dir: Path | None = None) -> list[Problem]:
@@ -227,7 +211,7 @@ def _remember(cache: BuildCache, p: Prepared, before: _Inputs, outputs: dict[Pat
             [[*_located(problem.path, data_dir), problem.line, problem.message, problem.note_id, problem.level]
              for problem in p.warnings],
             [list(move) for move in p.changes.moved])
-    cache.save([topic.path.relative_to(data_dir).as_posix() for topic in p.deck.topics], state)
+    cache.save(state)
 
 
 def _located(path: str, data_dir: Path) -> tuple[bool, str]:

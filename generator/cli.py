@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import click
 
@@ -25,24 +23,15 @@ def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """The one place where core errors become messages and exit codes (no tracebacks)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.errors import CardsmithError, DataError, InterruptedAfterWrite
+        from generator.errors import CardsmithError, describe
 
         try:
             return func(*args, **kwargs)
-        except DataError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"cardsmith: {len(exc.problems)} problem(s); nothing was written", err=True)
-            sys.exit(1)
-        except CardsmithError as exc:
-            click.echo(f"cardsmith: {exc}", err=True)
-            sys.exit(1)
-        except InterruptedAfterWrite:
-            click.echo("cardsmith: interrupted after the new outputs were written in full", err=True)
-            sys.exit(130)
-        except KeyboardInterrupt:
-            click.echo("cardsmith: interrupted; previous outputs are untouched", err=True)
-            sys.exit(130)
+        except (CardsmithError, KeyboardInterrupt) as exc:
+            lines, code = describe(exc)
+            for line in lines:
+                click.echo(line, err=True)
+            sys.exit(code)
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
@@ -115,23 +104,23 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
          templates_dir: Path | None) -> None:
     """Run once and print the report. With --watch, also after every save: one line per run
     plus its problems, never exiting on them."""
-    from generator.errors import CardsmithError, DataError, display_path
+    from generator.errors import CardsmithError, DataError, describe, display_path
     from generator.templating import default_templates_dir
     from generator.watch import rebuild_line, watch as watch_loop, watched_paths
 
     def on_change(changed: tuple[Path, ...]) -> None:
         try:
             outcome = once()
-        except DataError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(rebuild_line(changed, f"{len(exc.problems)} problem(s); nothing was written"),
-                       err=True)
-            return
         except CardsmithError as exc:
-            if not changed:  # a usage error at the start (bad --out…) is not fixed by a save
+            if not changed and not isinstance(exc, DataError):  # a bad --out… is not fixed by a save
                 raise
-            click.echo(rebuild_line(changed, f"{exc}; nothing was written"), err=True)
+            lines, _ = describe(exc)
+            for line in lines[:-1]:
+                click.echo(line, err=True)
+            summary = lines[-1].removeprefix("cardsmith: ")
+            if not isinstance(exc, DataError):
+                summary += "; nothing was written"
+            click.echo(rebuild_line(changed, summary), err=True)
             return
         for line in outcome.warnings if changed else outcome.report:
             click.echo(line.text, err=line.warning)
@@ -139,9 +128,7 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
             click.echo(rebuild_line(changed, outcome.summary))
 
     if not watch:
-        with _ending_soon():
-            report = once().report
-        for line in report:
+        for line in once().report:
             click.echo(line.text, err=line.warning)
         return
     paths = watched_paths(data_dir, templates_dir or default_templates_dir())
@@ -152,22 +139,6 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
 
     watch_loop(paths, on_change, on_ready=first_run)
     click.echo("stopped watching", err=True)
-
-
-@contextlib.contextmanager
-def _ending_soon() -> Iterator[None]:
-    """A run after which the command ends: the cyclic garbage collector stays off during it,
-    and what is alive after it is frozen (gc.freeze). A build leaves a large heap with next to
-    no cycles; collecting it as the command ends, and again as Python shuts down, only delays
-    the exit (a tenth of a one-edit rebuild). Frozen objects are still freed when unreferenced."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 @main.command()

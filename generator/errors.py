@@ -69,3 +69,18 @@ class BuildFailed(CardsmithError):
 class InterruptedAfterWrite(KeyboardInterrupt):
     """Ctrl-C arrived once the outputs had been replaced: they are the new ones, complete (only
     the build cache may be left unsaved). Raised by output and build."""
+
+
+def describe(exc: BaseException) -> tuple[list[str], int]:
+    """The one place where an error becomes what the user reads and the exit code: the lines
+    to print (the problems, then a summary starting with "cardsmith:") and the status (1 for
+    any error of ours, 130 for an interrupt). Other exceptions are not ours to describe."""
+    if isinstance(exc, DataError):
+        return [*map(str, exc.problems), f"cardsmith: {len(exc.problems)} problem(s); nothing was written"], 1
+    if isinstance(exc, CardsmithError):
+        return [f"cardsmith: {exc}"], 1
+    if isinstance(exc, InterruptedAfterWrite):
+        return ["cardsmith: interrupted after the new outputs were written in full"], 130
+    if isinstance(exc, KeyboardInterrupt):
+        return ["cardsmith: interrupted; previous outputs are untouched"], 130
+    raise TypeError(f"not a cardsmith error: {exc!r}")

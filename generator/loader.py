@@ -3,51 +3,21 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
-import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
 from generator.errors import DataError, Problem
 
 try:  # libyaml's C parser when present: several times faster on big decks
-    from yaml import CSafeLoader as _Base
+    from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Base  # type: ignore[assignment]
+    from yaml import SafeLoader  # type: ignore[assignment]
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
-
-
-class _Loader(_Base):
-    """The safe loader, with PyYAML's tag resolution written for what it has to do here: the
-    parser calls it for every node, and the general version (path resolvers, list
-    concatenation) was a third of composing a topic file. Same tags, in the same order of
-    rules; tests/test_loader.py compares it with PyYAML's on generated documents."""
-
-    _implicit = _Base.yaml_implicit_resolvers
-    assert not _Base.yaml_path_resolvers  # the safe loader has none: nothing to descend into
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in self._implicit.get(value[:1], ()):
-                    if regexp.match(value):
-                        return str(tag)
-                for tag, regexp in self._implicit.get(None, ()):
-                    if regexp.match(value):
-                        return str(tag)
-            return _STR
-        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -82,26 +52,12 @@ def load_yaml(path: Path, raw: bytes | None = None) -> Document:
     naming file and line."""
     text = _read_text(path, raw)
     _precheck(path, text)
-    with _collector_paused():
-        return _parse(path, text)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The node tree of a big file is acyclic but large: left on, the cyclic garbage collector
-    would rescan it again and again while it grows (three times slower on a 10 000-note deck)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return _parse(path, text)
 
 
 def _parse(path: Path, text: str) -> Document:
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

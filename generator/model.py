@@ -6,15 +6,12 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Callable, Literal, Sequence, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from generator.errors import DataError, Problem
 from generator.loader import Document, load_yaml, read_source
-
-if TYPE_CHECKING:
-    from generator.cache import BuildCache
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 CLOZE_RE = re.compile(r"\{\{c(\d+)::")
@@ -241,9 +238,28 @@ def _message(model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> str:
     return f"field '{name}': {err['msg']} (got {type(err['input']).__name__})"
 
 
-def load_deck(data_dir: Path, cache: BuildCache | None = None) -> Deck:
+TopicLoader = Callable[[Sequence[Path]], "list[Topic | DataError]"]
+
+
+def topic_paths(data_dir: Path) -> list[Path]:
+    """The topic files of a data folder, in deck order."""
+    return sorted((data_dir / "topics").glob("*.yaml"))
+
+
+def load_topics(paths: Sequence[Path]) -> list[Topic | DataError]:
+    """Each topic file loaded and validated, or the DataError that says what is wrong with it."""
+    results: list[Topic | DataError] = []
+    for path in paths:
+        try:
+            results.append(load_topic(path, read_source(path)))
+        except DataError as exc:
+            results.append(exc)
+    return results
+
+
+def load_deck(data_dir: Path, topic_loader: TopicLoader = load_topics) -> Deck:
     """Load and validate data/: deck.yaml, topics/*.yaml, diagrams.yaml. All problems at once.
-    With a cache, a topic file whose bytes were seen before is not parsed again."""
+    `topic_loader` loads the topic files (the build passes one that remembers earlier work)."""
     problems: list[Problem] = []
 
     def attempt(path: Path, model: type[M]) -> tuple[Document, M] | None:
@@ -258,15 +274,15 @@ def load_deck(data_dir: Path, cache: BuildCache | None = None) -> Deck:
     if not deck_path.is_file():
         raise DataError([Problem(str(deck_path), None, "missing deck file (expected name, namespace)")])
     deck_file = attempt(deck_path, DeckFile)
-    topic_paths = sorted((data_dir / "topics").glob("*.yaml"))
-    if not topic_paths:
+    paths = topic_paths(data_dir)
+    if not paths:
         problems.append(Problem(str(data_dir / "topics"), None, "no topic files (expected topics/*.yaml)"))
     topics = []
-    for path in topic_paths:
-        try:
-            topics.append(load_topic(path, read_source(path), data_dir, cache))
-        except DataError as exc:
-            problems.extend(exc.problems)
+    for result in topic_loader(paths):
+        if isinstance(result, DataError):
+            problems.extend(result.problems)
+        else:
+            topics.append(result)
     diagrams: tuple[Diagram, ...] = ()
     if (data_dir / "diagrams.yaml").is_file():
         loaded_diagrams = attempt(data_dir / "diagrams.yaml", DiagramFile)
@@ -278,46 +294,12 @@ def load_deck(data_dir: Path, cache: BuildCache | None = None) -> Deck:
     return Deck(data_dir, info.name, info.namespace, info.description, tuple(topics), diagrams)
 
 
-def load_deck_file(data_dir: Path) -> Deck | None:
-    """deck.yaml and diagrams.yaml alone (no topics), or None when either has a problem."""
-    try:
-        info = validate(load_yaml(data_dir / "deck.yaml"), DeckFile)
-        diagrams: tuple[Diagram, ...] = ()
-        if (data_dir / "diagrams.yaml").is_file():
-            diagrams = tuple(validate(load_yaml(data_dir / "diagrams.yaml"), DiagramFile).diagrams)
-    except DataError:
-        return None
-    return Deck(data_dir, info.name, info.namespace, info.description, (), diagrams)
-
-
-def load_topic(path: Path, raw: bytes, data_dir: Path, cache: BuildCache | None = None) -> Topic:
-    """One topic file from its bytes: from the cache when they are known, else parsed and
-    validated (and then cached). Raises DataError."""
-    relpath = path.relative_to(data_dir).as_posix()
-    hit = cache.topic(relpath, raw) if cache is not None else None
-    if hit is not None:
-        assert cache is not None
-        model = cache.topic_model(relpath)
-        if model is not None:
-            return _topic(path, model, hit[1])
-        try:
-            model = TopicFile.model_validate(hit[0])
-        except (ValidationError, ValueError, TypeError):  # a damaged entry: parse the file
-            cache.forget_topic(relpath)
-        else:
-            cache.keep_topic_model(relpath, model)
-            return _topic(path, model, hit[1])
+def load_topic(path: Path, raw: bytes) -> Topic:
+    """One topic file from its bytes, parsed and validated. Raises DataError."""
     doc = load_yaml(path, raw)
     topic = validate(doc, TopicFile)
-    lines = [doc.line(("notes", i)) for i in range(len(topic.notes))]
-    if cache is not None:
-        cache.keep_topic(relpath, raw, topic.model_dump(mode="json"), lines)
-        cache.keep_topic_model(relpath, topic)
-    return _topic(path, topic, lines)
-
-
-def _topic(path: Path, topic: TopicFile, lines: list[int]) -> Topic:
-    return Topic(path, topic.topic, topic.description, tuple(topic.notes), tuple(lines))
+    return Topic(path, topic.topic, topic.description, tuple(topic.notes),
+                 tuple(doc.line(("notes", i)) for i in range(len(topic.notes))))
 
 
 def _duplicates(topics: list[Topic], diagrams: tuple[Diagram, ...], data_dir: Path) -> list[Problem]:

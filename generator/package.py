@@ -1,4 +1,10 @@
-"""Stage 5, package: the .apkg bytes — genanki's collection, our timestamps, a compressed zip."""
+"""Stage 5, package: the .apkg bytes: genanki writes the collection, the standard zipfile
+compresses it.
+
+Each note is written with genanki's own Note.write_to_db and card rules, with its own
+modification time (from the lock) instead of one build time: Anki updates a note on
+re-import only when the package's time is newer than its own (ANKI-IMPORT-RULES rule 4).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,14 @@ import io
 import itertools
 import json
 import os
-import re
 import sqlite3
-import struct
 import tempfile
+import warnings
 import zipfile
-import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
-
-from generator.workers import available_cores
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
-    import genanki
-
     from generator.cards import RenderedNote
     from generator.lock import Lock
     from generator.notetypes import BuiltNoteType
@@ -29,13 +29,6 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: same input, same bytes
 # zlib's fastest level already makes the deck a fifth of genanki's stored zip; the default
 # (6) saves another 15 % of that at 2.5 times the time, which every rebuild would pay.
 COMPRESS_LEVEL = 1
-DEFLATE_CHUNK = 1 << 21  # compressed apart (see _deflate): 2 MiB pieces cost 0.1 % in size
-ZIP_VERSION = 20  # version made by / needed to extract: 2.0 (deflate)
-ZIP_UNIX = 3  # made on Unix: external attributes are a file mode
-ZIP_ATTRIBUTES = 0o644 << 16
-ZIP_MAX_SIZE, ZIP_MAX_ENTRIES = 0xFFFFFFFF, 0xFFFF  # beyond: ZIP64, left to zipfile
-_DOS_TIME = (ZIP_TIME[3] << 11) | (ZIP_TIME[4] << 5) | (ZIP_TIME[5] // 2)
-_DOS_DATE = ((ZIP_TIME[0] - 1980) << 9) | (ZIP_TIME[1] << 5) | ZIP_TIME[2]
 
 
 @dataclass(frozen=True)
@@ -53,30 +46,27 @@ def deck_id(name: str) -> int:
 
 def package_bytes(root: DeckInfo, notes: list[RenderedNote], notetypes: dict[str, BuiltNoteType],
                   lock: Lock, media: dict[str, bytes]) -> bytes:
-    """The whole .apkg in memory."""
-    collection = _collection(root, notes, notetypes, lock)
-    return _zip(collection, media)
+    """The whole .apkg in memory. `lock` gives every note's and note type's modification time
+    (seconds); `media` maps file names to their bytes."""
+    return _zip(_collection(root, notes, notetypes, lock), media)
 
 
 def _collection(root: DeckInfo, notes: list[RenderedNote], notetypes: dict[str, BuiltNoteType],
                 lock: Lock) -> bytes:
+    """The collection.anki2 database: genanki's schema, decks, note types, notes and cards."""
     import genanki
-    from genanki.apkg_col import APKG_COL
-    from genanki.apkg_schema import APKG_SCHEMA
 
     models = {kind: built.genanki_model() for kind, built in notetypes.items()}
     deck_names = [root.name] + list(dict.fromkeys(n.deck for n in notes))
     decks = {name: genanki.Deck(deck_id(name), name, root.description if name == root.name else "")
              for name in deck_names}
     mods = [s.mod for s in lock.notes.values()] + [s.mod for s in lock.notetypes.values()]
-    ids = itertools.count(max(mods, default=0) * 1000)  # deterministic ids in deck order
+    newest = max(mods, default=0)
+    ids = itertools.count(newest * 1000)  # deterministic note and card ids, in deck order
     with _database() as conn:
         cursor = conn.cursor()
-        cursor.execute("PRAGMA journal_mode = OFF")  # built in one go and serialized: nothing to roll back
-        tables, indexes = _schema(APKG_SCHEMA)
-        cursor.executescript(tables)
-        cursor.executescript(APKG_COL)
-        cursor.execute("UPDATE col SET crt = ?, mod = ?", (0, max(mods, default=0) * 1000))
+        genanki.Package([]).write_to_db(cursor, newest, ids)  # schema and the empty collection
+        cursor.execute("UPDATE col SET crt = ?, mod = ?", (0, newest * 1000))
         decks_json = json.loads(cursor.execute("SELECT decks FROM col").fetchone()[0])
         for deck in decks.values():
             decks_json[str(deck.deck_id)] = deck.to_json()
@@ -84,68 +74,15 @@ def _collection(root: DeckInfo, notes: list[RenderedNote], notetypes: dict[str, 
         for kind, model in models.items():
             models_json[str(model.model_id)] = model.to_json(lock.notetypes[kind].mod, decks[root.name].deck_id)
         cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks_json), json.dumps(models_json)))
-        note_rows, card_rows = _rows(notes, models, {name: d.deck_id for name, d in decks.items()}, lock, ids)
-        # The columns genanki always sets to the same value are written in the statements.
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'');", note_rows)
-        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'');", card_rows)
-        cursor.executescript(indexes)  # after the rows: an index built at once is cheaper than grown
+        with warnings.catch_warnings():
+            # genanki warns about "invalid HTML tags" by a regex; our fields are sanitized HTML
+            warnings.filterwarnings("ignore", module="genanki")
+            for due, note in enumerate(notes):
+                row = genanki.Note(model=models[note.kind], fields=list(note.fields), tags=list(note.tags),
+                                   guid=note.guid, due=due)
+                row.write_to_db(cursor, lock.notes[note.id].mod, decks[note.deck].deck_id, ids)
         conn.commit()
         return _serialize(conn)
-
-
-def _schema(script: str) -> tuple[str, str]:
-    """genanki's schema script in two: its tables, then its indexes (the same statements)."""
-    at = script.index("CREATE INDEX")
-    return script[:at], script[at:]
-
-
-def _rows(notes: list[RenderedNote], models: dict[str, genanki.Model], deck_ids: dict[str, int],
-          lock: Lock, ids: Iterator[int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The notes and cards tables, row for row what genanki's Note.write_to_db inserts (ids
-    drawn in the same order), in two batches instead of a statement per row. Only the columns
-    that vary: notes (id, guid, mid, mod, tags, flds, sfld); cards (id, nid, did, ord, mod, due)."""
-    note_rows, card_rows = [], []
-    card_rules = {kind: _card_rule(model) for kind, model in models.items()}
-    for due, note in enumerate(notes):
-        model, mod = models[note.kind], lock.notes[note.id].mod
-        note_id = next(ids)
-        note_rows.append((note_id, note.guid, model.model_id, mod, " " + " ".join(note.tags) + " ",
-                          "\x1f".join(note.fields), note.fields[model.sort_field_index]))
-        for ord_ in card_rules[note.kind](note.fields):
-            card_rows.append((next(ids), note_id, deck_ids[note.deck], ord_, mod, due))
-    return note_rows, card_rows
-
-
-_CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
-_CLOZE_FIELD_OLD = re.compile("<%cloze:(.+?)%>")
-_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
-
-
-def _card_rule(model: genanki.Model) -> Any:
-    """Which cards a note of `model` has: genanki's rule (Note.cards), computed once per model.
-
-    Front/back: a template makes a card when its required fields are filled (model._req,
-    derived from the templates). Cloze: one card per cloze number in the field(s) the first
-    template's {{cloze:…}} names; ordered as genanki's set of numbers iterates."""
-    if model.model_type == model.CLOZE:
-        qfmt = model.templates[0]["qfmt"]
-        names = set(_CLOZE_FIELD.findall(qfmt) + _CLOZE_FIELD_OLD.findall(qfmt))
-        positions = [next((i for i, f in enumerate(model.fields) if f["name"] == name), -1) for name in names]
-
-        def cloze_cards(fields: tuple[str, ...]) -> list[int]:
-            ords: set[int] = set()
-            for i in positions:
-                value = fields[i] if i >= 0 else ""
-                ords.update(int(m) - 1 for m in _CLOZE_NUMBER.findall(value) if int(m) > 0)
-            return list(ords)
-
-        return cloze_cards
-    req = [(ord_, any if how == "any" else all, needed) for ord_, how, needed in model._req]
-
-    def front_back_cards(fields: tuple[str, ...]) -> list[int]:
-        return [ord_ for ord_, test, needed in req if test(fields[i] for i in needed)]
-
-    return front_back_cards
 
 
 class _database:
@@ -176,6 +113,7 @@ def _serialize(conn: sqlite3.Connection) -> bytes:
 
 
 def _entries(collection: bytes, media: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
+    """The archive's members as Anki reads them: the collection, the media map, the media."""
     names = sorted(media)
     yield "collection.anki2", collection
     yield "media", json.dumps({str(i): name for i, name in enumerate(names)}).encode()
@@ -184,71 +122,12 @@ def _entries(collection: bytes, media: dict[str, bytes]) -> Iterator[tuple[str, 
 
 
 def _zip(collection: bytes, media: dict[str, bytes]) -> bytes:
-    """Deflate-compressed (genanki stores uncompressed), fixed times and order. Written here
-    rather than with zipfile so that the collection (nearly all the bytes) is compressed on
-    every core (_deflate); zipfile, with the same compression, when the archive needs ZIP64."""
-    entries = list(_entries(collection, media))
-    if len(entries) > ZIP_MAX_ENTRIES or sum(len(data) for _, data in entries) > ZIP_MAX_SIZE // 2:
-        return _zip_zipfile(entries)  # (deflate never grows data by more than a fraction of a percent)
-    out, central = io.BytesIO(), []
-    for name, data in entries:
-        body, crc, raw_name = _deflate(data), zlib.crc32(data), name.encode()
-        fixed = (ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, crc, len(body), len(data), len(raw_name))
-        central.append(struct.pack("<4s2B5H3L5H2L", b"PK\x01\x02", ZIP_VERSION, ZIP_UNIX, *fixed, 0, 0, 0, 0,
-                                   ZIP_ATTRIBUTES, out.tell()) + raw_name)
-        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *fixed, 0) + raw_name)
-        out.write(body)
-    directory = b"".join(central)
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), out.tell(), 0)
-    out.write(directory + end)
-    return out.getvalue()
-
-
-def _deflate(data: bytes) -> bytes:
-    """Raw deflate of `data` at COMPRESS_LEVEL, cut into DEFLATE_CHUNK pieces compressed side by
-    side in threads (zlib lets go of the GIL), as pigz does: each piece is primed with the 32
-    KiB before it and ends on a byte boundary (a sync flush), so their concatenation is one
-    valid stream. The pieces are fixed, so the bytes do not depend on the number of cores."""
-    view = memoryview(data)
-    starts = range(0, max(len(data), 1), DEFLATE_CHUNK)
-    parts: list[bytes] = [b""] * len(starts)
-
-    def compress(index: int) -> None:
-        start = starts[index]
-        last = index == len(starts) - 1
-        if start:
-            compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15, zdict=view[start - 32768:start])
-        else:
-            compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-        body = compressor.compress(view[start:start + DEFLATE_CHUNK])
-        parts[index] = body + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-
-    threads = min(len(starts), available_cores())
-    if threads <= 1:
-        for index in range(len(starts)):
-            compress(index)
-        return b"".join(parts)
-    import threading
-
-    def work(first: int) -> None:
-        for index in range(first, len(starts), threads):
-            compress(index)
-
-    pool = [threading.Thread(target=work, args=(first,)) for first in range(1, threads)]
-    for thread in pool:
-        thread.start()
-    work(0)
-    for thread in pool:
-        thread.join()
-    return b"".join(parts)
-
-
-def _zip_zipfile(entries: list[tuple[str, bytes]]) -> bytes:
+    """Deflate-compressed (genanki stores uncompressed), with fixed times and order."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
-        for name, data in entries:
+        for name, data in _entries(collection, media):
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = ZIP_ATTRIBUTES
+            info.external_attr = 0o644 << 16
             archive.writestr(info, data, compresslevel=COMPRESS_LEVEL)
     return buffer.getvalue()

@@ -17,13 +17,10 @@ from typing import Iterator, Sequence
 
 from markupsafe import Markup
 
-from generator.build import check_paths
-from generator.cards import RenderedNote, render_notes
+from generator.build import check_paths, prepare
+from generator.cards import RenderedNote
 from generator.errors import Problem, display_path
-from generator.lint import lint
-from generator.lock import LOCK_NAME, build_time, read_lock, stamp
-from generator.model import load_deck
-from generator.notetypes import BuiltNoteType, load_note_types
+from generator.notetypes import BuiltNoteType
 from generator.output import MANIFEST, write_outputs
 from generator.package import DeckInfo, package_bytes
 from generator.render import content_hash
@@ -90,16 +87,12 @@ def preview(data_dir: Path, templates_dir: Path | None = None, *,
             use_anki: bool | None = None) -> PreviewResult:
     """Render every card of the deck in data_dir into the gallery's files (nothing is written)."""
     templates_dir = templates_dir or default_templates_dir()
-    deck = load_deck(data_dir)
-    notes, media = render_notes(deck, templates_dir)
-    warnings = lint(deck, notes)
-    notetypes = load_note_types(deck.namespace, templates_dir)
+    p = prepare(data_dir, templates_dir)  # the build's own pipeline; the lock is stamped in memory only
+    deck, notes, media, notetypes = p.deck, p.notes, p.media, p.notetypes
     if use_anki is None:
         use_anki = anki_available()
     if use_anki:
-        # the lock is stamped in memory only; no card shows the deck description
-        lock, _ = stamp(read_lock(data_dir / LOCK_NAME), notes, notetypes, build_time())
-        apkg = package_bytes(DeckInfo(deck.name, ""), notes, notetypes, lock, media)
+        apkg = package_bytes(DeckInfo(deck.name, ""), notes, notetypes, p.lock, media)  # no card shows the description
         cards, renderer = anki_cards(apkg, notes), f"Anki {_anki_version()} (the official backend)"
     else:
         cards, renderer = builtin_cards(notes, notetypes), "cardsmith's built-in renderer"
@@ -117,7 +110,7 @@ def preview(data_dir: Path, templates_dir: Path | None = None, *,
         cards=cards, docs=docs, topics=list(dict.fromkeys(topics.values())),
         tags=sorted({t for c in cards for t in c.tags}))
     files[INDEX] = page.encode()
-    return PreviewResult(files, cards, renderer, data_dir, templates_dir, warnings)
+    return PreviewResult(files, cards, renderer, data_dir, templates_dir, p.warnings)
 
 
 def card_document(body: str, client: Client, ordinal: int, *, night: bool, css: str | None = None,

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 # markdown-it, Pygments and nh3 are imported where they are first used: a build whose notes
-# all come from the cache (and `cardsmith --help`) never pays for loading them.
+# all come from the cache (and `cardsmith --help`) never loads them.
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.rules_inline import StateInline
@@ -92,37 +92,6 @@ def _render_html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     return escapeHtml(content)
 
 
-def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """markdown-it's fence (which calls _highlight), with the highlighted code set aside when
-    render_markdown asked for it (env["code"]) and it is our own markup: see _set_aside()."""
-    from markdown_it.renderer import RendererHTML
-
-    html = RendererHTML.fence(self, tokens, idx, options, env)
-    set_aside: list[str] | None = env.get("code") if isinstance(env, dict) else None
-    if set_aside is None or not html.startswith('<pre class="code"><code'):
-        return html
-    span = _own_code(html)
-    if span is None:
-        return html
-    set_aside.append(html[span[0] : span[1]])
-    return html[: span[0]] + _marker(len(set_aside) - 1) + html[span[1] :]
-
-
-def _own_code(html: str) -> tuple[int, int] | None:
-    """Where the code is in _highlight's output, if it is only Pygments' spans and escaped,
-    inert text (what the sanitizer would leave as it is, bar quotes: _normal_form)."""
-    start, end = html.index(">", html.index("<code")) + 1, html.rindex("</code>")
-    body = html[start:end]
-    if body.count("<span") != body.count("</span>") or _NOT_INERT.search(_OWN_CODE_MARKUP.sub("", body)):
-        return None
-    return start, end
-
-
-def _normal_form(code: str) -> str:
-    """Our own highlighted code as the sanitizer writes it: quotes as plain characters."""
-    return code.replace("&quot;", '"').replace("&#39;", "'")
-
-
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
@@ -144,9 +113,7 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
 def _lexer(language: str) -> Any:
     from pygments.lexers import get_lexer_by_name
 
-    from generator.lexing import speed_up
-
-    return speed_up(get_lexer_by_name(language, stripnl=False, ensurenl=False))
+    return get_lexer_by_name(language, stripnl=False, ensurenl=False)
 
 
 @lru_cache(maxsize=1)
@@ -186,7 +153,6 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("html_inline", _render_html)
     md.add_render_rule("html_block", _render_html)
     md.add_render_rule("image", _render_image)
-    md.add_render_rule("fence", _render_fence)
     return md
 
 
@@ -201,210 +167,21 @@ _SANITIZER_OPTIONS: dict[str, Any] = dict(
 
 
 @lru_cache(maxsize=1)
-def _sanitizer() -> Callable[[str], str]:
-    """nh3's sanitizer, configured once: passing the options on every call costs more than
-    cleaning a short field."""
+def _sanitizer() -> Any:
+    """nh3's sanitizer, configured once."""
     import nh3
 
-    if hasattr(nh3, "Cleaner"):  # nh3 >= 0.2.18
-        return nh3.Cleaner(**_SANITIZER_OPTIONS).clean
-    return lambda html: nh3.clean(html, **_SANITIZER_OPTIONS)  # pragma: no cover
-
-
-def load_renderer() -> None:
-    """Import and configure markdown-it and the sanitizer now rather than at the first note."""
-    markdown()
-    _sanitizer()
+    return nh3.Cleaner(**_SANITIZER_OPTIONS)
 
 
 def sanitize(html: str) -> str:
     """Allowlist sanitizer: no scripts, handlers, javascript: URLs, iframes or <style>."""
-    return _sanitizer()(html)
+    return str(_sanitizer().clean(html))
 
 
 def render_markdown(text: str, env: RenderEnv | None = None) -> str:
     """One Markdown field → sanitized HTML (trailing newline stripped)."""
-    direct = _blocks(text) if "```" in text else _paragraph(text)
-    if direct is not None:
-        return direct
-    body = _plain_body(text)
-    if body is not None:  # plain, but with characters the sanitizer rewrites
-        return sanitize(f"<p>{escapeHtml(body)}</p>\n").strip()
-    set_aside: list[str] | None = [] if _MARK not in text else None
-    html = markdown().render(text, {"cardsmith": env or RenderEnv(), "code": set_aside})
-    if not set_aside:
-        return sanitize(html).strip()
-    return _restored(sanitize(html), set_aside) or sanitize(_restored(html, set_aside, raw=True)).strip()
-
-
-# Highlighted code is most of the HTML the sanitizer would read, and it is our own: Pygments'
-# spans and escaped text. It is set aside behind a marker while the rest is sanitized, then put
-# back in the sanitizer's normal form, so the result is byte for byte what sanitizing it all
-# gives (tests/test_render.py checks this on generated code in many languages). Text passes
-# the sanitizer unchanged when it has no markup characters and none of _NOT_INERT; of
-# Pygments' escapes, the sanitizer writes quotes as plain characters.
-_MARK = "\ue000"  # private use; a field that contains it is sanitized the plain way
-_OWN_CODE_MARKUP = re.compile(r'<span class="pg-[A-Za-z0-9_ -]*">|</span>|&(?:amp|lt|gt|quot|#39);')
-_NOT_INERT = re.compile("[<>&\x00-\x08\x0b-\x1f\x7f-\xa0\ud800-\udfff\ue000\ue001\ufdd0-\ufdef\ufffe\uffff]")
-
-
-def _marker(index: int) -> str:
-    return f"{_MARK}{index}\ue001"
-
-
-def _restored(html: str, set_aside: list[str], raw: bool = False) -> str:
-    """`html` with the code put back (sanitized form unless `raw`); "" if a marker is missing."""
-    for index, body in enumerate(set_aside):
-        marker = _marker(index)
-        if html.count(marker) != 1:
-            return ""
-        html = html.replace(marker, body if raw else _normal_form(body))
-    return html.strip()
-
-
-# What makes text more than one plain paragraph to this renderer: whitespace other than
-# spaces and line breaks, a control character, a character that may start any construct it
-# knows (emphasis, code, links, images, HTML, entities, escapes, math, tables, strikethrough),
-# a line that starts like a list, quote or setext underline, with a space, or ends with one
-# (hard breaks), and an empty line (a second paragraph).
-_NOT_PLAIN = re.compile(r"[^\S \n]|[\x00-\x09\x0b-\x1f\x7f-\x9f\\`*_\[\]<>&#|$~]|^[-+=:>0-9 ]|[ ]$|^$", re.M)
-
-
-def plain_paragraph(text: str) -> str | None:
-    """What markdown-it makes of one paragraph of plain text, computed directly (most fronts
-    and many answers are just that); None when the text may hold any Markdown at all.
-    tests/test_render.py checks it against markdown-it on generated and real text."""
-    body = _plain_body(text)
-    return None if body is None else "<p>" + escapeHtml(body) + "</p>\n"
-
-
-def _paragraph(text: str) -> str | None:
-    """render_markdown() of one paragraph, plain or with inline math, computed directly; None
-    for anything else. A plain paragraph without characters the sanitizer rewrites is exactly
-    what the sanitizer makes of plain_paragraph(text)."""
-    body = _plain_body(text)
-    if body is not None and not _NOT_INERT.search(body):
-        return f"<p>{body}</p>"
-    return _math_paragraph(text)
-
-
-def _math_paragraph(text: str) -> str | None:
-    """render_markdown() of one paragraph of plain text with inline math ($…$, \\(…\\)), computed
-    directly; None unless the text is exactly that (then markdown-it decides). Each math span
-    is found as markdown-it's rules find it (dollarmath's own escape and whitespace tests are
-    called); the text around must be plain to _NOT_PLAIN with each span masked. Checked
-    against markdown-it plus the sanitizer in tests/test_render.py."""
-    if "$" not in text and "\\(" not in text:
-        return None
-    body = text[:-1] if text.endswith("\n") else text
-    if "$$" in body:
-        return None  # display math
-    out, masked, start, pos = [], [], 0, 0
-    while True:
-        dollar, backslash = body.find("$", pos), body.find("\\", pos)
-        at = min(dollar, backslash) if dollar >= 0 and backslash >= 0 else max(dollar, backslash)
-        if at < 0:
-            break
-        span = _bracket_math(body, at) if at == backslash else _dollar_math(body, at)
-        if span is None:
-            return None  # an escape, a literal $ or \\[: leave it to markdown-it
-        content, pos = span
-        if "\n" in content or _NOT_INERT.search(content.replace("&", "").replace("<", "").replace(">", "")):
-            return None
-        out += [body[start:at], "\\(", content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), "\\)"]
-        masked += [body[start:at], "M"]
-        start = pos
-    rest = body[start:]
-    around = "".join([*masked, rest])
-    if start == 0 or _NOT_PLAIN.search(around) or _NOT_INERT.search(around):
-        return None
-    return "<p>" + "".join(out) + rest + "</p>"
-
-
-_FENCE_OPENER = re.compile(r"```([A-Za-z0-9_+-]*)")
-_FENCE_CLOSER = re.compile(r" {0,3}`{3,}[ \t]*")
-
-
-def _blocks(text: str) -> str | None:
-    """render_markdown() of paragraphs (plain, or with inline math) and ``` fences, computed
-    directly; None unless the text is exactly that. A fence opens with ```lang at the start
-    of a line and closes with a line of just ```; paragraphs are separated by empty lines or
-    by fences. Checked against markdown-it plus the sanitizer in tests/test_render.py."""
-    if "\r" in text or "\x00" in text or "~~~" in text:
-        return None
-    lines = text.split("\n")
-    html: list[str] = []
-    i = 0
-    while i < len(lines):
-        if not lines[i]:
-            i += 1
-            continue
-        opener = _FENCE_OPENER.fullmatch(lines[i])
-        if opener is not None:
-            close = next((j for j in range(i + 1, len(lines)) if _FENCE_CLOSER.fullmatch(lines[j])), None)
-            if close is None or lines[close] != "```":
-                return None  # unclosed, or closed by a line this does not model
-            content = "".join(line + "\n" for line in lines[i + 1 : close])
-            code = _highlight(content, opener.group(1), "")
-            span = _own_code(code)
-            if span is None:
-                return None
-            html.append(code[: span[0]] + _normal_form(code[span[0] : span[1]]) + code[span[1] :] + "\n")
-            i = close + 1
-            continue
-        j = i
-        while j < len(lines) and lines[j] and not lines[j].startswith("```"):
-            j += 1
-        paragraph = _paragraph("\n".join(lines[i:j]))
-        if paragraph is None:
-            return None
-        html.append(paragraph + "\n")
-        i = j
-    return "".join(html).strip() if html else None
-
-
-def _bracket_math(src: str, at: int) -> tuple[str, int] | None:
-    """_math_brackets' \\( … \\) at `at`: (content, position after); None for anything else."""
-    if not src.startswith("\\(", at):
-        return None
-    end = src.find("\\)", at + 2)
-    return None if end < 0 else (src[at + 2 : end], end + 2)
-
-
-def _dollar_math(src: str, at: int) -> tuple[str, int] | None:
-    """dollarmath's inline rule at `at`, with our options (no space inside the dollars, no
-    digit around them): (content, position after), or None where it does not match."""
-    from markdown_it.common.utils import isWhiteSpace
-    from mdit_py_plugins.dollarmath.index import is_escaped
-
-    state = _Source(src)
-    if at + 1 >= len(src) or isWhiteSpace(ord(src[at + 1])) or src[at - 1].isdigit():  # [-1]: as dollarmath
-        return None
-    if is_escaped(state, at) or src[at + 1] == "$":  # type: ignore[arg-type]
-        return None
-    pos = at + 1
-    while True:
-        end = src.find("$", pos)
-        if end < 0:
-            return None
-        if not is_escaped(state, end):  # type: ignore[arg-type]
-            break
-        pos = end + 1
-    if isWhiteSpace(ord(src[end - 1])) or (end + 1 < len(src) and src[end + 1].isdigit()):
-        return None
-    return (src[at + 1 : end], end + 1) if end > at + 1 else None
-
-
-@dataclass
-class _Source:
-    """The one attribute of markdown-it's inline state that is_escaped reads."""
-
-    src: str
-
-
-def _plain_body(text: str) -> str | None:
-    body = text[:-1] if text.endswith("\n") else text
-    return None if _NOT_PLAIN.search(body) else body
+    return sanitize(markdown().render(text, {"cardsmith": env or RenderEnv()})).strip()
 
 
 def highlight_css(light_style: str = "default", dark_style: str = "github-dark") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported on first use: a no-op build never renders anything
     import jinja2
@@ -43,24 +43,6 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["pyrepr"] = _pyrepr
     return env
-
-
-def quick_render(template: jinja2.Template) -> Callable[..., str]:
-    """template.render for many calls: the same result, without flattening the template's
-    globals (a ChainMap, iterated in Python) on every call: they are flattened once here."""
-    from jinja2.runtime import new_context
-    from jinja2.utils import concat
-
-    env, shared = template.environment, dict(template.globals)
-
-    def render_(**context: Any) -> str:
-        try:
-            ctx = new_context(env, template.name, template.blocks, {**shared, **context}, True, shared)
-            return concat(template.root_render_func(ctx))
-        except Exception:
-            return env.handle_exception()
-
-    return render_
 
 
 def render(template: str, templates_dir: Path | None = None, **context: Any) -> str:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import build as build_module
-from generator import cards, warm
+from generator import cards, work
 from generator.build import build
 from generator.cache import CACHE_DIR, STATE, BuildCache, tool_fingerprint
 from generator.errors import DataError
@@ -81,54 +81,38 @@ def test_cached_rebuild_is_byte_identical_to_a_cold_build(mini_data: Path, tmp_p
     assert (out / "mini.apkg").read_bytes() == _cold(mini_data, tmp_path, "cold")
 
 
-_PARALLEL_SCRIPT = """
-import os, sys
-from pathlib import Path
-from generator import cards, warm
-from generator.build import build
+def test_parallel_build_equals_serial_build(mini_data: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both stages in a real process pool (thresholds lowered for the small deck) give the
+    bytes a build in this process gives."""
+    pools: list[int] = []
 
-real = cards.FieldRenderer.__call__
+    class CountingPool(work.ProcessPoolExecutor):
+        def __init__(self, workers: int, **kwargs: Any) -> None:
+            pools.append(workers)
+            super().__init__(workers, **kwargs)
 
-def recording(self, note):
-    with open(sys.argv[3], "a", encoding="utf-8") as handle:
-        handle.write(f"{os.getpid()}\\n")
-    return real(self, note)
-
-cards.FieldRenderer.__call__ = recording
-warm.PARALLEL_MIN_BYTES = 1  # fork even for the two small topic files
-build(Path(sys.argv[1]), Path(sys.argv[2]), jobs=int(sys.argv[4]))
-"""
-
-
-def test_parallel_build_equals_serial_build(mini_data: Path, tmp_path: Path) -> None:
-    """Run in a fresh single-threaded process (as the CLI is): this test process may hold
-    threads started by the Anki backend, and the build rightly refuses to fork then."""
-    import subprocess
-    import sys
-
-    def run(name: str, jobs: int) -> tuple[bytes, set[str]]:
-        data = tmp_path / f"{name}-data"
-        shutil.copytree(mini_data, data)
-        pids = tmp_path / f"{name}-pids"
-        proc = subprocess.run([sys.executable, "-c", _PARALLEL_SCRIPT, str(data), str(tmp_path / name),
-                               str(pids), str(jobs)], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
-        return (tmp_path / name / "mini.apkg").read_bytes(), set(pids.read_text(encoding="utf-8").split())
-
-    parallel, parallel_pids = run("parallel", 2)
-    serial, serial_pids = run("serial", 1)
-    assert len(parallel_pids) == 2, "the parallel build rendered in two worker processes"
-    assert len(serial_pids) == 1
-    assert parallel == serial
+    monkeypatch.setattr(work, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(work, "PARALLEL_MIN_NOTES", 2)
+    monkeypatch.setattr(work, "PARALLEL_MIN_BYTES", 1)
+    parallel = _cold(mini_data, tmp_path, "parallel", jobs=2)
+    assert pools == [2, 2], "topic files loaded and notes rendered in pools of two workers"
+    assert parallel == _cold(mini_data, tmp_path, "serial", jobs=1)
+    assert pools == [2, 2]
 
 
 def test_parallel_render_without_cache_equals_serial(mini_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.model import load_deck
 
-    monkeypatch.setattr(cards, "PARALLEL_MIN_NOTES", 2)
+    monkeypatch.setattr(work, "PARALLEL_MIN_NOTES", 2)
     deck = load_deck(mini_data)
-    assert cards.render_notes(deck, default_templates_dir(), jobs=2) == cards.render_notes(
-        deck, default_templates_dir(), jobs=1)
+    notes = [note for _, note, _ in deck.notes()]
+
+    def render(jobs: int) -> list[cards.Rendering]:
+        media = cards.MediaStore(deck, default_templates_dir())
+        return work.Work(None, jobs).renderer(deck, default_templates_dir(), media)(notes)
+
+    assert render(2) == render(1)
 
 
 # --- editing invalidates exactly what it must ------------------------------------------------------
@@ -192,7 +176,7 @@ def test_damaged_cache_files_are_ignored(damage: str, mini_data: Path, tmp_path:
     out = tmp_path / "out"
     build(mini_data, out, jobs=1)
     cached = [p for p in (out / CACHE_DIR).rglob("*") if p.is_file() and p.name != "CACHEDIR.TAG"]
-    assert len(cached) == 3  # state.json and one shard per topic file
+    assert sorted(p.name for p in cached) == ["state.json", "work.cache"]
     for path in cached:
         data = path.read_bytes()
         path.write_bytes({"garbage": os.urandom(200), "truncated": data[: len(data) // 2],
@@ -216,11 +200,18 @@ def test_deleting_the_cache_folder_is_safe(mini_data: Path, tmp_path: Path) -> N
     assert (out / CACHE_DIR / STATE).is_file() and (out / CACHE_DIR / "CACHEDIR.TAG").is_file()
 
 
-def test_a_topic_file_that_is_gone_leaves_the_cache(mini_data: Path, tmp_path: Path) -> None:
-    build(mini_data, tmp_path / "out")
+def test_a_topic_file_that_is_gone_leaves_the_cache(mini_data: Path, tmp_path: Path, renders: list[str]) -> None:
+    build(mini_data, tmp_path / "out", jobs=1)
+    cache_file = tmp_path / "out" / CACHE_DIR / "work.cache"
+    size = cache_file.stat().st_size
+    beta = (mini_data / "topics" / "02-beta.yaml").read_bytes()
     (mini_data / "topics" / "02-beta.yaml").unlink()
-    build(mini_data, tmp_path / "out")
-    assert len(list((tmp_path / "out" / CACHE_DIR / "topics").iterdir())) == 1
+    build(mini_data, tmp_path / "out", jobs=1)
+    assert cache_file.stat().st_size < size  # its file and notes were dropped
+    renders.clear()
+    (mini_data / "topics" / "02-beta.yaml").write_bytes(beta)
+    build(mini_data, tmp_path / "out", jobs=1)
+    assert sorted(renders) == ["b-cloze-many", "b-image", "b-table"]  # so they are rendered again
 
 
 # --- nothing changed: nothing done ----------------------------------------------------------------
@@ -325,7 +316,7 @@ def test_cache_of_a_folder_that_cannot_be_written_does_not_fail_the_build(mini_d
     out.mkdir()
     (out / CACHE_DIR).write_text("a file where the cache folder would go", encoding="utf-8")
     assert [p.name for p in build(mini_data, out).written] == ["mini.apkg", LOCK_NAME]
-    BuildCache(out).save([], None)  # nothing raised
+    BuildCache(out).save(None)  # nothing raised
 
 
 _names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
@@ -345,10 +336,10 @@ def test_lock_text_is_exactly_indented_json(notes: dict[str, Any], types: dict[s
 
 
 def test_progress_follows_a_long_build(mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(warm, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(work, "PROGRESS_MIN_NOTES", 0)
     calls: list[tuple[int, int]] = []
     build(mini_data, tmp_path / "out", progress=lambda done, total: calls.append((done, total)), jobs=1)
-    assert len(calls) == 2 and calls[-1][0] == calls[-1][1] and calls[0][0] < calls[1][0]
+    assert calls == [(done, 6) for done in range(1, 7)]
 
 
 def test_progress_bar_draws_then_clears_its_line() -> None:

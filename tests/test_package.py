@@ -24,37 +24,6 @@ def test_zip_is_compressed_with_fixed_times(mini_data: Path, tmp_path: Path) -> 
         assert collection.compress_size < collection.file_size / 3
 
 
-def test_deflate_in_pieces_is_one_stream_whatever_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    import zlib
-
-    from generator import package
-
-    data = b"".join(b"%d lorem ipsum dolor " % (i * 7919 % 100_003) for i in range(300_000))
-    assert len(data) > 2 * package.DEFLATE_CHUNK  # several pieces, primed with the one before
-    pieces = package._deflate(data)
-    assert zlib.decompress(pieces, -15) == data
-    monkeypatch.setattr(package, "available_cores", lambda: 1)
-    assert package._deflate(data) == pieces
-    for small in (b"", b"x", data[:package.DEFLATE_CHUNK]):
-        assert zlib.decompress(package._deflate(small), -15) == small
-
-
-def test_zip_written_by_hand_reads_like_zipfiles(tmp_path: Path) -> None:
-    import io
-
-    from generator import package
-
-    entries = [("collection.anki2", b"sqlite " * 1000), ("media", b"{}")]
-    ours = zipfile.ZipFile(io.BytesIO(package._zip(entries[0][1], {})))
-    reference = zipfile.ZipFile(io.BytesIO(package._zip_zipfile(entries)))
-    assert ours.testzip() is None
-    fields = ("filename", "compress_type", "date_time", "external_attr", "create_system", "create_version",
-              "extract_version", "flag_bits", "CRC", "file_size")
-    assert ([[getattr(i, f) for f in fields] for i in ours.infolist()]
-            == [[getattr(i, f) for f in fields] for i in reference.infolist()])
-    assert [ours.read(i) for i in ours.namelist()] == [data for _, data in entries]
-
-
 def test_two_builds_are_byte_identical(mini_data: Path, tmp_path: Path) -> None:
     build(mini_data, tmp_path / "a")
     build(mini_data, tmp_path / "b")
@@ -90,24 +59,3 @@ def test_unchanged_outputs_are_not_rewritten(tmp_path: Path) -> None:
     target = tmp_path / "a.apkg"
     assert write_outputs({target: b"x"}, tmp_path) == ([target], [])
     assert write_outputs({target: b"x"}, tmp_path) == ([], [target])
-
-
-def test_card_rows_follow_genanki_card_rules(real_data: Path) -> None:
-    """package._card_rule (batched inserts) decides cards exactly as genanki's Note.cards."""
-    import genanki
-
-    from generator.cards import render_notes
-    from generator.model import load_deck
-    from generator.notetypes import load_note_types
-    from generator.package import _card_rule
-    from generator.templating import default_templates_dir
-
-    deck = load_deck(real_data)
-    notes, _ = render_notes(deck, default_templates_dir())
-    models = {kind: built.genanki_model() for kind, built in load_note_types(deck.namespace, default_templates_dir()).items()}
-    rules = {kind: _card_rule(model) for kind, model in models.items()}
-    extra = [("cloze", ("{{c3::a}} {{c1::b}} {{c12::c}} {{c0::d}}", "", "", "x")), ("basic", ("", "b", "", "", "y")),
-             ("reverse", ("f", "", "", "", "z")), ("reverse", ("f", "b", "", "", "w"))]
-    for kind, fields in [(n.kind, n.fields) for n in notes] + extra:
-        expected = [card.ord for card in genanki.Note(models[kind], list(fields)).cards]
-        assert rules[kind](fields) == expected, (kind, fields)

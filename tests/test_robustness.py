@@ -60,13 +60,14 @@ def test_two_builds_into_one_folder_never_corrupt(tmp_path: Path) -> None:
 
 
 def _wait_until_building(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Block until the child is inside the build command: it has loaded nh3's library, which only
-    the build imports (so Ctrl-C now lands in our code, not in interpreter start-up)."""
+    """Block until the child is inside the build command: it has loaded libyaml's binding, which
+    only the build's load stage imports (so Ctrl-C now lands in our code, not in interpreter
+    start-up)."""
     deadline = time.monotonic() + timeout
     maps = Path(f"/proc/{proc.pid}/maps")
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if "nh3" in maps.read_text():
+            if "/_yaml." in maps.read_text():
                 return
         except OSError:
             pass
