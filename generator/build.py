@@ -19,7 +19,7 @@ from generator.cache import BuildCache, State, digest, tool_fingerprint, tree_di
 from generator.errors import DataError, Problem, SchemaChangeError, UsageError
 from generator.lock import LOCK_NAME, Changes, Lock, build_time, read_lock, stamp
 from generator.output import interrupts_deferred, write_outputs
-from generator.templating import default_templates_dir, render
+from generator.templating import override_dir, render, theme_digest
 
 if TYPE_CHECKING:
     from generator.cards import RenderedNote
@@ -68,7 +68,7 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
     from generator.notetypes import load_note_types
     from generator.work import Work
 
-    templates_dir = templates_dir or default_templates_dir()
+    templates_dir = override_dir(data_dir, templates_dir)
     work = Work(cache, jobs, progress)
     deck = load_deck(data_dir, work.load_topics)
     media = MediaStore(deck, templates_dir)
@@ -86,7 +86,7 @@ def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
           jobs: int | None = None) -> BuildResult:
     """Build the deck and the exercises from data_dir into out_dir. `progress` and `jobs`: see
     prepare()."""
-    templates_dir = templates_dir or default_templates_dir()
+    templates_dir = override_dir(data_dir, templates_dir)
     check_paths(data_dir, out_dir, templates_dir)
     cache = BuildCache(out_dir)
     inputs = _Inputs.read(data_dir, templates_dir)
@@ -103,7 +103,7 @@ def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
     return BuildResult(written, unchanged_paths, p.changes, p.warnings, p.deck, len(p.notes))
 
 
-def _outputs(p: Prepared, data_dir: Path, out_dir: Path, templates_dir: Path) -> dict[Path, bytes]:
+def _outputs(p: Prepared, data_dir: Path, out_dir: Path, templates_dir: Path | None) -> dict[Path, bytes]:
     """Every file the build writes, by path."""
     from generator.package import package_bytes
 
@@ -117,7 +117,7 @@ def _outputs(p: Prepared, data_dir: Path, out_dir: Path, templates_dir: Path) ->
 
 def check(data_dir: Path, templates_dir: Path | None = None) -> list[Problem]:
     """Validate, lint and compare with the lock without writing; returns warnings, raises on errors."""
-    templates_dir = templates_dir or default_templates_dir()
+    templates_dir = override_dir(data_dir, templates_dir)
     if not data_dir.is_dir():
         raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
     p = prepare(data_dir, templates_dir)
@@ -141,12 +141,15 @@ def _stale(p: Prepared) -> str:
             "data/cardsmith.lock, or re-imports will not update the changed notes")
 
 
-def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path) -> None:
+def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path | None) -> None:
     """Refuse output folders that would overwrite the sources."""
     if not data_dir.is_dir():
         raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
     out = out_dir.resolve()
-    for source, label in ((data_dir.resolve(), "data"), (templates_dir.resolve(), "templates")):
+    from generator.templating import theme_dirs
+
+    sources = [(data_dir.resolve(), "data")] + [(folder, "templates") for folder in theme_dirs(templates_dir)]
+    for source, label in sources:
         if out == source or out.is_relative_to(source):
             raise UsageError(f"--out '{out_dir}' is inside the {label} folder '{source}'; choose another")
 
@@ -163,8 +166,8 @@ class _Inputs:
     templates: dict[str, str]
 
     @classmethod
-    def read(cls, data_dir: Path, templates_dir: Path) -> _Inputs:
-        return cls(tree_digest(data_dir), tree_digest(templates_dir))
+    def read(cls, data_dir: Path, templates_dir: Path | None) -> _Inputs:
+        return cls(tree_digest(data_dir), theme_digest(templates_dir))
 
     def fingerprint(self) -> str:
         from generator.notetypes import NOTE_TYPES  # frozen, but a program may swap them (tests do)
@@ -192,7 +195,7 @@ def _unchanged(cache: BuildCache, inputs: _Inputs, data_dir: Path, out_dir: Path
 
 
 def _remember(cache: BuildCache, p: Prepared, before: _Inputs, outputs: dict[Path, bytes],
-              data_dir: Path, templates_dir: Path, out_dir: Path) -> None:
+              data_dir: Path, templates_dir: Path | None, out_dir: Path) -> None:
     """Save the cache, and the state that lets the next build skip everything when nothing
     changes. The state is saved only when no input changed while this build ran: it must
     describe exactly the inputs these outputs were made from."""
@@ -233,7 +236,7 @@ def _file_digest(path: Path) -> str:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _exercises(data_dir: Path, templates_dir: Path) -> dict[str, str]:
+def _exercises(data_dir: Path, templates_dir: Path | None) -> dict[str, str]:
     if not any((data_dir / "exercises").glob("*.yaml")):
         return {}
     from generator.exercises import build_exercises  # only when there are exercises
@@ -241,7 +244,7 @@ def _exercises(data_dir: Path, templates_dir: Path) -> dict[str, str]:
     return build_exercises(data_dir, templates_dir)
 
 
-def _deck_info(deck: Deck, templates_dir: Path) -> DeckInfo:
+def _deck_info(deck: Deck, templates_dir: Path | None) -> DeckInfo:
     from markupsafe import Markup
 
     from generator.package import DeckInfo

@@ -69,7 +69,7 @@ def _empty_sides(note: Note, main_html: str, back_html: str) -> list[str]:
 class MediaStore:
     """Resolves image references to content-hashed media names; refuses paths outside data/."""
 
-    def __init__(self, deck: Deck, templates_dir: Path) -> None:
+    def __init__(self, deck: Deck, templates_dir: Path | None) -> None:
         self.deck = deck
         self.templates_dir = templates_dir
         self.diagrams = {d.id: d for d in deck.diagrams}
@@ -122,7 +122,7 @@ class Rendering(NamedTuple):
 class FieldRenderer:
     """Renders notes' fields with the field templates (loaded once) and a media store."""
 
-    def __init__(self, deck: Deck, templates_dir: Path, media: MediaStore | None = None) -> None:
+    def __init__(self, deck: Deck, templates_dir: Path | None, media: MediaStore | None = None) -> None:
         env = environment(templates_dir)
         self.front_t = env.get_template("fields/front.html.j2")
         self.extra_t = env.get_template("fields/extra.html.j2")
@@ -163,7 +163,7 @@ def note_tags(note: Note) -> tuple[str, ...]:
 Renderer = Callable[[Sequence[Note]], "list[Rendering]"]
 
 
-def render_notes(deck: Deck, templates_dir: Path, renderer: Renderer | None = None,
+def render_notes(deck: Deck, templates_dir: Path | None, renderer: Renderer | None = None,
                  media: MediaStore | None = None) -> tuple[list[RenderedNote], dict[str, bytes]]:
     """Render every note's fields; all problems of the run are reported together. `renderer`
     renders a batch of notes (the build passes one that remembers earlier work and uses every
@@ -197,12 +197,13 @@ def guid_for(namespace: str, note_id: str) -> str:
     return str(genanki.guid_for(namespace, note_id))
 
 
-def field_context(deck: Deck, templates_dir: Path) -> str:
+def field_context(deck: Deck, templates_dir: Path | None) -> str:
     """What, besides a note's own content, shapes its fields: the deck namespace (in media
     names), the field templates, and the tool itself."""
-    from generator.cache import digest, tool_fingerprint, tree_digest
+    from generator.cache import digest, tool_fingerprint
+    from generator.templating import theme_digest
 
-    templates = sorted((path, hash_) for path, hash_ in tree_digest(templates_dir).items()
+    templates = sorted((path, hash_) for path, hash_ in theme_digest(templates_dir).items()
                        if not Path(path).as_posix().startswith(_NOT_FIELD_TEMPLATES)
                        and not path.endswith(".py.j2"))
     return digest(tool_fingerprint(), deck.namespace, json.dumps(templates))

@@ -105,7 +105,6 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
     """Run once and print the report. With --watch, also after every save: one line per run
     plus its problems, never exiting on them."""
     from generator.errors import CardsmithError, DataError, describe, display_path
-    from generator.templating import default_templates_dir
     from generator.watch import rebuild_line, watch as watch_loop, watched_paths
 
     def on_change(changed: tuple[Path, ...]) -> None:
@@ -131,7 +130,7 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
         for line in once().report:
             click.echo(line.text, err=line.warning)
         return
-    paths = watched_paths(data_dir, templates_dir or default_templates_dir())
+    paths = watched_paths(data_dir, templates_dir)
 
     def first_run() -> None:  # once the watcher listens: a save during this run is not missed
         on_change(())

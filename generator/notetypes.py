@@ -124,13 +124,17 @@ class BuiltNoteType:
         )
 
 
-def load_note_types(namespace: str, templates_dir: Path) -> dict[str, BuiltNoteType]:
-    """Read the card templates and CSS files verbatim and bind them to the frozen definitions."""
-    base = templates_dir / ANKI_TEMPLATES
-    css = "\n".join((base / name).read_text(encoding="utf-8") for name in CSS_FILES)
+def load_note_types(namespace: str, templates_dir: Path | None = None) -> dict[str, BuiltNoteType]:
+    """Read the theme's card templates and CSS verbatim (templates_dir: the override folder)
+    and bind them to the frozen definitions. UsageError when a theme file is missing."""
+    from generator.templating import theme_text
+
+    def read(name: str) -> str:
+        return theme_text(f"{ANKI_TEMPLATES}/{name}", templates_dir)
+
+    css = "\n".join(read(name) for name in CSS_FILES)
     built = {}
     for kind, d in NOTE_TYPES.items():
-        texts = tuple(((base / t.front).read_text(encoding="utf-8"),
-                       (base / t.back).read_text(encoding="utf-8")) for t in d.templates)
+        texts = tuple((read(t.front), read(t.back)) for t in d.templates)
         built[kind] = BuiltNoteType(d, model_id(namespace, kind), f"{d.name} ({namespace})", css, texts)
     return built

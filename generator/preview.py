@@ -25,7 +25,7 @@ from generator.output import MANIFEST, write_outputs
 from generator.package import DeckInfo, package_bytes
 from generator.render import content_hash
 from generator.report import Line
-from generator.templating import default_templates_dir, environment
+from generator.templating import environment, override_dir
 
 INDEX = "index.html"
 
@@ -79,14 +79,14 @@ class PreviewResult:
     cards: list[CardView]
     renderer: str
     data_dir: Path
-    templates_dir: Path
+    templates_dir: Path | None
     warnings: list[Problem] = field(default_factory=list)
 
 
 def preview(data_dir: Path, templates_dir: Path | None = None, *,
             use_anki: bool | None = None) -> PreviewResult:
     """Render every card of the deck in data_dir into the gallery's files (nothing is written)."""
-    templates_dir = templates_dir or default_templates_dir()
+    templates_dir = override_dir(data_dir, templates_dir)
     p = prepare(data_dir, templates_dir)  # the build's own pipeline; the lock is stamped in memory only
     deck, notes, media, notetypes = p.deck, p.notes, p.media, p.notetypes
     if use_anki is None:

@@ -73,9 +73,12 @@ def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], 
         return  # Ctrl-C is how a watch ends; every write is atomic, so nothing is half done
 
 
-def watched_paths(data_dir: Path, templates_dir: Path) -> list[Path]:
-    """The folders whose edits change the output."""
-    return [data_dir, templates_dir]
+def watched_paths(data_dir: Path, templates_dir: Path | None) -> list[Path]:
+    """The folders whose edits change the output: the data and the theme's override folder."""
+    from generator.templating import override_dir
+
+    override = override_dir(data_dir, templates_dir)
+    return [data_dir] + ([override] if override is not None and override.is_dir() else [])
 
 
 def rebuild_line(changed: Sequence[Path], outcome: str, clock: Callable[[], float] = time.time) -> str:

@@ -87,7 +87,7 @@ class Work:
                 results[i] = DataError(result)
         return [result for result in results if result is not None]
 
-    def renderer(self, deck: Deck, templates_dir: Path, media: MediaStore) -> Callable[[Sequence[Note]], list[Rendering]]:
+    def renderer(self, deck: Deck, templates_dir: Path | None, media: MediaStore) -> Callable[[Sequence[Note]], list[Rendering]]:
         """A function rendering a batch of the deck's notes (cards.FieldRenderer), in order."""
         context = field_context(deck, templates_dir) if self.cache is not None else ""
         shell = replace(deck, topics=())  # what rendering needs of the deck, cheap to send to a worker
@@ -106,7 +106,7 @@ class Work:
             report = self.progress if self.progress is not None and len(todo) >= PROGRESS_MIN_NOTES else None
             if jobs == 1:
                 local = FieldRenderer(deck, templates_dir, media)
-                render_chunk: Callable[[tuple[Deck, Path, list[Note]]], list[Rendering]] = (
+                render_chunk: Callable[[tuple[Deck, Path | None, list[Note]]], list[Rendering]] = (
                     lambda job: [local(note) for note in job[2]])
             else:
                 render_chunk = _render_batch
@@ -145,7 +145,7 @@ def _load_topic(job: tuple[Path, bytes]) -> Topic | list[Problem]:
         return exc.problems
 
 
-def _render_batch(job: tuple[Deck, Path, list[Note]]) -> list[Rendering]:
+def _render_batch(job: tuple[Deck, Path | None, list[Note]]) -> list[Rendering]:
     deck, templates_dir, notes = job
     renderer = FieldRenderer(deck, templates_dir)
     return [renderer(note) for note in notes]
