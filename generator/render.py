@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from generator.mathfit import fits_phone
+
 # markdown-it, Pygments and nh3 are imported where they are first used: a build whose notes
 # all come from the cache (and `cardsmith --help`) never pays for loading them.
 if TYPE_CHECKING:
@@ -194,8 +196,13 @@ def markdown() -> MarkdownIt:
 def display_math_out_of_paragraphs(state: Any) -> None:
     """Display math ($$…$$, \\[…\\]) written inside a paragraph (a text line right before it, no
     blank line) becomes a math block of its own: the paragraph is split around it, so the
-    formula lands in the scrolling <div class="math"> box like display math set apart."""
+    formula lands in the scrolling <div class="math"> box like display math set apart. So does
+    inline math too wide for a phone's line (generator.mathfit: MathJax 3 cannot wrap it)."""
     from markdown_it.token import Token
+
+    def display(token: Token) -> bool:
+        return token.type == "math_inline_double" or (
+            token.type == "math_inline" and not fits_phone(token.content, display=False))
 
     tokens: list[Token] = state.tokens
     out: list[Token] = []
@@ -203,14 +210,14 @@ def display_math_out_of_paragraphs(state: Any) -> None:
     while i < len(tokens):
         opened, inline = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
         if (opened.type != "paragraph_open" or inline is None or inline.type != "inline"
-                or not any(c.type == "math_inline_double" for c in inline.children or [])):
+                or not any(display(c) for c in inline.children or [])):
             out.append(opened)
             i += 1
             continue
         closed = tokens[i + 2]
         segment: list[Token] = []
         for child in [*(inline.children or []), None]:
-            if child is not None and child.type != "math_inline_double":
+            if child is not None and not display(child):
                 segment.append(child)
                 continue
             while segment and segment[-1].type in ("softbreak", "hardbreak"):
@@ -361,6 +368,8 @@ def _math_paragraph(text: str) -> str | None:
         content, pos = span
         if "\n" in content or _NOT_INERT.search(content.replace("&", "").replace("<", "").replace(">", "")):
             return None
+        if len(content) > 10 and not fits_phone(content, display=False):
+            return None  # moves to display form: display_math_out_of_paragraphs
         out += [body[start:at], "\\(", content.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), "\\)"]
         masked += [body[start:at], "M"]
         start = pos
