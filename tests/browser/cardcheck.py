@@ -223,7 +223,11 @@ async ({doc, cfg}) => {
       if (!root || !root.isConnected) continue;
       const error = root.querySelector("mjx-merror");
       const rects = [...root.getClientRects()];
-      const pieces = [...root.querySelectorAll("mjx-math")].map(e => e.getBoundingClientRect());
+      const pieces = [...root.querySelectorAll("mjx-math")].map(e => {  // with all it holds
+        const range = document.createRange(); range.selectNodeContents(e);
+        const r = range.getBoundingClientRect(), own = e.getBoundingClientRect();
+        return {width: Math.max(r.width, own.width), right: Math.max(r.right, own.right)};
+      });
       const width = pieces.reduce((sum, r) => sum + r.width, 0);
       const right = Math.max(0, ...pieces.map(r => r.right));
       const box = scrollBox(root);
