@@ -61,20 +61,42 @@ def find_mathjax() -> AnkiMathJax | None:
     return AnkiMathJax(config.resolve(), vendor.resolve(), dist.version)
 
 
-def page_scripts(mathjax: AnkiMathJax, *, report_errors: bool = False, typeset: bool = False) -> str:
+FONTS = "output/chtml/fonts/woff-v2"
+COPIED_CONFIG = "mathjax-config.js"
+COPIED_SCRIPT = "mathjax-tex-chtml-full.js"
+
+
+def page_scripts(mathjax: AnkiMathJax, *, report_errors: bool = False, typeset: bool = False,
+                 copied: bool = False) -> str:
     """The <script> elements that load Anki's configuration and MathJax into a page, with the
-    loader path pointed at the vendor folder on disk (Anki serves it as /_anki/js/vendor/mathjax).
+    loader path pointed at the vendor folder on disk (Anki serves it as /_anki/js/vendor/mathjax),
+    or with `copied`, at the files of copied_files() beside the page.
     `report_errors` removes Anki's `noerrors` and `noundefined` packages, so a TeX error is
     typeset as an error node carrying its message (data-mjx-error) instead of the TeX source;
     `typeset` typesets the page once MathJax is ready (Anki's config leaves that to the reviewer)."""
-    tweaks = [f"window.MathJax.loader.paths.mathjax = {json.dumps(mathjax.vendor.as_uri())};"]
+    if copied:
+        config, script = COPIED_CONFIG, COPIED_SCRIPT
+        tweaks = ['window.MathJax.loader.paths.mathjax = new URL(".", document.baseURI).href.replace(/\\/$/, "");',
+                  'window.MathJax.chtml = Object.assign(window.MathJax.chtml || {}, '
+                  '{fontURL: window.MathJax.loader.paths.mathjax});']
+    else:
+        config, script = mathjax.config.as_uri(), mathjax.script.as_uri()
+        tweaks = [f"window.MathJax.loader.paths.mathjax = {json.dumps(mathjax.vendor.as_uri())};"]
     if report_errors:
         tweaks.append(_NO_ERROR_HIDING)
     if typeset:
         tweaks.append("window.MathJax.startup.typeset = true;")
-    return (f'<script src="{mathjax.config.as_uri()}"></script>\n'
+    return (f'<script src="{config}"></script>\n'
             f"<script>{' '.join(tweaks)}</script>\n"
-            f'<script src="{mathjax.script.as_uri()}"></script>\n')
+            f'<script src="{script}"></script>\n')
+
+
+def copied_files(mathjax: AnkiMathJax) -> dict[str, bytes]:
+    """Anki's configuration, MathJax and its fonts as flat files, for a page that carries its
+    own copy (the preview gallery): name → bytes, for page_scripts(copied=True)."""
+    files = {COPIED_CONFIG: mathjax.config.read_bytes(), COPIED_SCRIPT: mathjax.script.read_bytes()}
+    files.update({font.name: font.read_bytes() for font in sorted((mathjax.vendor / FONTS).glob("*.woff"))})
+    return files
 
 
 # Anki adds its packages with "[+]"; noerrors and noundefined are also in the full component's

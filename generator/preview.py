@@ -22,7 +22,7 @@ from generator.cards import RenderedNote, render_notes
 from generator.errors import Problem, display_path
 from generator.lint import lint
 from generator.lock import LOCK_NAME, build_time, read_lock, stamp
-from generator.mathjax import INSTALL_HINT, find_mathjax, page_scripts
+from generator.mathjax import INSTALL_HINT, copied_files, find_mathjax, page_scripts
 from generator.model import load_deck
 from generator.notetypes import BuiltNoteType, load_note_types
 from generator.output import MANIFEST, write_outputs
@@ -113,12 +113,14 @@ def preview(data_dir: Path, templates_dir: Path | None = None, *,
     docs = {c.key: tuple(card_document(side, PHONE, c.ordinal, night=False, css_href=css_names[c.css],
                                        templates_dir=templates_dir) for side in (c.question, c.answer))
             for c in cards}
-    mathjax = find_mathjax()  # Anki's own MathJax (the aqt wheel), when installed
-    if mathjax is None:
+    mathjax = find_mathjax()  # Anki's own MathJax (the aqt wheel), copied beside the gallery
+    if mathjax is not None:
+        files.update(copied_files(mathjax))
+    else:
         warnings.append(Problem(str(data_dir), None, f"preview shows math as TeX source: Anki's MathJax "
                                 f"is not installed ({INSTALL_HINT})", None, "warning"))
     page = environment(templates_dir).get_template("preview/index.html.j2").render(
-        mathjax=Markup(page_scripts(mathjax)) if mathjax else None,
+        mathjax=Markup(page_scripts(mathjax, copied=True)) if mathjax else None,
         mathjax_version=f"MathJax {mathjax.mathjax_version} from aqt {mathjax.aqt_version}" if mathjax else "",
         deck=deck.name, renderer=renderer, anki=use_anki, clients=[asdict(c) for c in CLIENTS],
         cards=cards, docs=docs, topics=list(dict.fromkeys(topics.values())),

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from cardcheck import ARTIFACTS
+from generator.mathjax import COPIED_SCRIPT
 from generator.preview import DESKTOP, PHONE, preview, write_preview
 
 pytestmark = pytest.mark.browser
@@ -67,8 +69,9 @@ MATH_JS = """() => [...document.querySelectorAll("iframe")].map(f => {
   const d = f.contentDocument;
   return {typeset: d.body.dataset.typeset || "", containers: d.querySelectorAll("mjx-container").length,
           source: /\\\\[(\\[]/.test(d.body.textContent),
-          glyph: [...d.querySelectorAll("mjx-c")].some(c => getComputedStyle(c, "::before").content !== "none"),
-          errors: d.querySelectorAll("mjx-merror").length};
+          glyph: [...d.querySelectorAll("mjx-c")].every(c => getComputedStyle(c, "::before").content !== "none"),
+          errors: d.querySelectorAll("mjx-merror").length,
+          fonts: [...d.fonts].filter(f => f.family.startsWith("MJX") && f.status === "loaded").length};
 })"""
 
 
@@ -77,7 +80,8 @@ def test_gallery_typesets_math_with_ankis_mathjax(browser: Any, anki_mathjax: An
     out = tmp_path / "preview"
     write_preview(preview(mini_data), out)
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert anki_mathjax.script.as_uri() in html and "Math typeset by Anki's own MathJax" in html
+    assert f"<script src=\"{COPIED_SCRIPT}\">" in html and "Math typeset by Anki's own MathJax" in html
+    assert (out / COPIED_SCRIPT).read_bytes() == anki_mathjax.script.read_bytes()  # the gallery carries its copy
     page = browser.new_page(viewport={"width": PHONE.width, "height": PHONE.height})
     page.goto((out / "index.html").as_uri())
     while page.evaluate("() => document.querySelectorAll('div.frame').length"):
@@ -89,11 +93,14 @@ def test_gallery_typesets_math_with_ankis_mathjax(browser: Any, anki_mathjax: An
     frames = page.evaluate(MATH_JS)
     assert all(f["typeset"] == "done" for f in frames)
     with_math = [f for f in frames if f["containers"]]
-    assert with_math and all(f["glyph"] and not f["errors"] for f in with_math)
+    assert with_math and all(f["glyph"] and f["fonts"] and not f["errors"] for f in with_math)
     assert not any(f["source"] for f in frames), "math left as TeX source"
     # a phone: the header is short and not sticky, no frame wider than the screen
     header = page.evaluate("() => { const h = document.querySelector('header'); return "
                            "{height: h.getBoundingClientRect().height, position: getComputedStyle(h).position}; }")
     assert header["position"] == "static" and header["height"] < PHONE.height / 2
     assert page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE.width
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "preview-phone.png"))
     page.close()
