@@ -51,8 +51,19 @@ _NARROW = {"\\lvert": 0.28, "\\rvert": 0.28, "\\vert": 0.28, "|": 0.28, "\\Vert"
 
 def formula_width_px(tex: str, display: bool) -> float:
     """The estimated width of a typeset formula, in CSS px on the phone."""
-    lines = re.split(r"\\\\", re.sub(r"\\(?:begin|end)\{[^}]*\}(?:\{[^}]*\})?", "", tex))
-    return max(_Estimator(line, display).total() for line in lines) * PX_PER_EM
+    body = re.sub(r"\\(?:begin|end)\{[^}]*\}(?:\{[^}]*\})?", "", tex)
+    if "\\\\" not in body and "&" not in body:
+        return _Estimator(body, display).total() * PX_PER_EM
+    # lines (\\) of aligned columns (&): each column as wide as its widest cell
+    columns: list[float] = []
+    for line in re.split(r"\\\\", body):
+        for i, cell in enumerate(re.split(r"(?<!\\)&", line)):
+            width = _Estimator(cell, display).total()
+            if i < len(columns):
+                columns[i] = max(columns[i], width)
+            else:
+                columns.append(width)
+    return sum(columns) * PX_PER_EM
 
 
 def fits_phone(tex: str, display: bool) -> bool:
