@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Sequence
 
 from generator.errors import DataError, Level, Problem
+from generator.mathfit import math_fit_problems
 from generator.render import strip_tags
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ def check_note(note: Note, fields: Sequence[str]) -> list[tuple[str, Level]]:
     found: list[tuple[str, Level]] = []
     for name, text in _texts(note):
         found.extend((f"{name}: {message}", "error") for message in _text_problems(text, cloze=(name == "text")))
+    for name, text in _texts(note):  # math that will not fit a phone (generator/mathfit.py)
+        found.extend((f"{name}: {message}", "warning") for message in math_fit_problems(text))
     if not note.sources and not note.advice:
         found.append(("fact card without sources (add sources, or advice: true for a strategy card)", "error"))
     if note.kind != "cloze" and len(fields[0]) > MAX_FRONT_CHARS:

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from generator.build import check_paths, prepare
 from generator.cards import RenderedNote
 from generator.errors import Problem, display_path
+from generator.mathjax import INSTALL_HINT, copied_files, find_mathjax, page_scripts
 from generator.notetypes import BuiltNoteType
 from generator.output import MANIFEST, write_outputs
 from generator.package import DeckInfo, package_bytes
@@ -88,7 +89,7 @@ def preview(data_dir: Path, templates_dir: Path | None = None, *,
     """Render every card of the deck in data_dir into the gallery's files (nothing is written)."""
     templates_dir = override_dir(data_dir, templates_dir)
     p = prepare(data_dir, templates_dir)  # the build's own pipeline; the lock is stamped in memory only
-    deck, notes, media, notetypes = p.deck, p.notes, p.media, p.notetypes
+    deck, notes, media, notetypes, warnings = p.deck, p.notes, p.media, p.notetypes, list(p.warnings)
     if use_anki is None:
         use_anki = anki_available()
     if use_anki:
@@ -105,12 +106,20 @@ def preview(data_dir: Path, templates_dir: Path | None = None, *,
     docs = {c.key: tuple(card_document(side, PHONE, c.ordinal, night=False, css_href=css_names[c.css],
                                        templates_dir=templates_dir) for side in (c.question, c.answer))
             for c in cards}
+    mathjax = find_mathjax()  # Anki's own MathJax (the aqt wheel), copied beside the gallery
+    if mathjax is not None:
+        files.update(copied_files(mathjax))
+    else:
+        warnings.append(Problem(str(data_dir), None, f"preview shows math as TeX source: Anki's MathJax "
+                                f"is not installed ({INSTALL_HINT})", None, "warning"))
     page = environment(templates_dir).get_template("preview/index.html.j2").render(
+        mathjax=Markup(page_scripts(mathjax, copied=True)) if mathjax else None,
+        mathjax_version=f"MathJax {mathjax.mathjax_version} from aqt {mathjax.aqt_version}" if mathjax else "",
         deck=deck.name, renderer=renderer, anki=use_anki, clients=[asdict(c) for c in CLIENTS],
         cards=cards, docs=docs, topics=list(dict.fromkeys(topics.values())),
         tags=sorted({t for c in cards for t in c.tags}))
     files[INDEX] = page.encode()
-    return PreviewResult(files, cards, renderer, data_dir, templates_dir, p.warnings)
+    return PreviewResult(files, cards, renderer, data_dir, templates_dir, warnings)
 
 
 def card_document(body: str, client: Client, ordinal: int, *, night: bool, css: str | None = None,

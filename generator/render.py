@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from generator.mathfit import fits_phone
+
 # markdown-it, Pygments and nh3 are imported where they are first used: a build whose notes
 # all come from the cache (and `cardsmith --help`) never loads them.
 if TYPE_CHECKING:
@@ -153,7 +155,62 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("html_inline", _render_html)
     md.add_render_rule("html_block", _render_html)
     md.add_render_rule("image", _render_image)
+    md.core.ruler.after("inline", "display_math_out_of_paragraphs", display_math_out_of_paragraphs)
     return md
+
+
+def display_math_out_of_paragraphs(state: Any) -> None:
+    """Display math ($$…$$, \\[…\\]) written inside a paragraph (a text line right before it, no
+    blank line) becomes a math block of its own: the paragraph is split around it, so the
+    formula lands in the scrolling <div class="math"> box like display math set apart. So does
+    inline math too wide for a phone's line (generator.mathfit: MathJax 3 cannot wrap it)."""
+    from markdown_it.token import Token
+
+    def display(token: Token) -> bool:
+        return token.type == "math_inline_double" or (
+            token.type == "math_inline" and not fits_phone(token.content, display=False))
+
+    tokens: list[Token] = state.tokens
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        opened, inline = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
+        if (opened.type != "paragraph_open" or inline is None or inline.type != "inline"
+                or not any(display(c) for c in inline.children or [])):
+            out.append(opened)
+            i += 1
+            continue
+        closed = tokens[i + 2]
+        segment: list[Token] = []
+        for child in [*(inline.children or []), None]:
+            if child is not None and not display(child):
+                segment.append(child)
+                continue
+            while segment and segment[-1].type in ("softbreak", "hardbreak"):
+                segment.pop()
+            while segment and segment[0].type in ("softbreak", "hardbreak"):
+                segment.pop(0)
+            if segment and segment[0].type == "text":
+                segment[0].content = segment[0].content.lstrip()
+            if segment and segment[-1].type == "text":
+                segment[-1].content = segment[-1].content.rstrip()
+            if any(c.type != "text" or c.content for c in segment):
+                part = Token("inline", "", 0, map=inline.map, level=inline.level, children=segment,
+                             content="".join(c.content for c in segment))
+                out += [_copy_token(opened), part, _copy_token(closed)]
+            segment = []
+            if child is not None:
+                out.append(Token("math_block", "math", 0, content=child.content, markup="$$",
+                                 map=inline.map, level=opened.level, block=True))
+        i += 3
+    state.tokens = out
+
+
+def _copy_token(token: Any) -> Any:
+    from markdown_it.token import Token
+
+    return Token(token.type, token.tag, token.nesting, map=token.map, level=token.level,
+                 block=token.block, hidden=token.hidden, markup=token.markup)
 
 
 _SANITIZER_OPTIONS: dict[str, Any] = dict(

@@ -11,6 +11,7 @@ from typing import Any
 
 from anki_helpers import import_apkg, new_collection
 from generator.build import build
+from generator.mathjax import AnkiMathJax, page_scripts
 from generator.model import load_deck
 from generator.preview import CLIENTS, Client, card_document
 
@@ -85,14 +86,14 @@ def render_deck(source: Path, workdir: Path) -> RenderedDeck:
                         sorted(p.name for p in media_dir.iterdir()))
 
 
-def card_pages(deck: RenderedDeck, folder: Path) -> dict[str, str]:
+def card_pages(deck: RenderedDeck, folder: Path, mathjax: AnkiMathJax | None) -> dict[str, str]:
     """Each side's document as the phone's webview holds it (the measuring script switches the
     classes for the other client and theme); the collection's media and an empty page to load
-    them into go in `folder`."""
+    them into (with Anki's MathJax) go in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in deck.media_files:
         shutil.copyfile(deck.media_dir / name, folder / name)
-    (folder / BLANK).write_text("<!DOCTYPE html><html><body></body></html>\n", encoding="utf-8")
+    write_blank(folder, mathjax)
     return {side.name: card_document(side.html, CLIENTS[0], side.ordinal, night=False, css=side.css)
             for side in deck.sides}
 
@@ -100,12 +101,44 @@ def card_pages(deck: RenderedDeck, folder: Path) -> dict[str, str]:
 BLANK = "blank.html"
 
 
-# One evaluate per card side: the side's document replaces the page's (document.write keeps the
-# page's file:// URL, so media beside it load, and skips a navigation per side), then both themes
-# are measured. Returns {"light": metrics, "night": metrics}.
+def write_blank(folder: Path, mathjax: AnkiMathJax | None) -> Path:
+    """The page every side is shown in: a card's skeleton, with Anki's MathJax loaded as Anki's
+    reviewer loads it (its configuration, then MathJax from the unpacked wheel), except that
+    TeX errors are typeset as errors rather than hidden (noerrors, noundefined off)."""
+    scripts = page_scripts(mathjax, report_errors=True) if mathjax else ""
+    page = folder / BLANK
+    page.write_text('<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
+                    '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+                    f'<style id="card-css"></style>\n{scripts}</head>'
+                    '<body><div id="qa"></div></body></html>\n', encoding="utf-8")
+    return page
+
+
+# Puts one side's document into the page (its classes, its CSS, its body: the page keeps its
+# file:// URL, so media beside it load, and MathJax stays loaded), then typesets it as Anki's
+# reviewer does: MathJax.typesetClear(); MathJax.typesetPromise([qa]).
+SHOW_SIDE_JS = r"""
+async (doc) => {
+  const parsed = new DOMParser().parseFromString(doc, "text/html");
+  document.documentElement.className = parsed.documentElement.className;
+  document.getElementById("card-css").textContent = [...parsed.querySelectorAll("style")].map(s => s.textContent).join("\n");
+  document.body.className = parsed.body.className;
+  document.body.innerHTML = parsed.body.innerHTML;
+  window.scrollTo(0, 0);
+  if (window.MathJax && MathJax.startup) {
+    await MathJax.startup.promise;
+    MathJax.typesetClear();
+    await MathJax.typesetPromise([document.getElementById("qa") || document.body]);
+    await document.fonts.ready;
+  }
+}
+"""
+
+# One evaluate per card side: SHOW_SIDE_JS, then both themes are measured.
+# Returns {"light": metrics, "night": metrics}.
 MEASURE_JS = r"""
 async ({doc, cfg}) => {
-  document.open(); document.write(doc); document.close();
+  await (""" + SHOW_SIDE_JS.strip() + r""")(doc);
   await Promise.all([...document.images].map(i => i.complete ? null :
     new Promise(done => { i.addEventListener("load", done); i.addEventListener("error", done); })));
   const parse = (c) => {
@@ -146,6 +179,7 @@ async ({doc, cfg}) => {
       const text = node.nodeValue.trim();
       if (!text) continue;
       const el = node.parentElement;
+      if (el.closest("mjx-container")) continue;  // MathJax's hidden MathML copy, sized by MathJax
       const cs = getComputedStyle(el);
       if (cs.visibility !== "visible" || !el.getClientRects().length) continue;
       const bg = background(el);
@@ -168,7 +202,55 @@ async ({doc, cfg}) => {
       }
     }
     m.images = [...document.images].map(i => ({src: i.getAttribute("src"), ok: i.complete && i.naturalWidth > 0}));
+    m.math = measureMath(se.clientWidth);
     return m;
+  };
+
+  // Each typeset formula: its TeX, display or inline, its TeX error (noerrors is off), its width
+  // unbroken, and where it sits: in a box that scrolls, or past the screen's edge.
+  const scrollBox = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === "auto" || ox === "scroll" || ox === "hidden") return a;
+    }
+    return null;
+  };
+  const measureMath = (screen) => {
+    const out = {formulas: [], boxes: [], source: []};
+    const doc = window.MathJax && MathJax.startup && MathJax.startup.document;
+    for (const item of doc ? doc.math : []) {
+      const root = item.typesetRoot;
+      if (!root || !root.isConnected) continue;
+      const error = root.querySelector("mjx-merror");
+      const rects = [...root.getClientRects()];
+      const pieces = [...root.querySelectorAll("mjx-math")].map(e => {  // with all it holds
+        const range = document.createRange(); range.selectNodeContents(e);
+        const r = range.getBoundingClientRect(), own = e.getBoundingClientRect();
+        return {width: Math.max(r.width, own.width), right: Math.max(r.right, own.right)};
+      });
+      const width = pieces.reduce((sum, r) => sum + r.width, 0);
+      const right = Math.max(0, ...pieces.map(r => r.right));
+      const box = scrollBox(root);
+      const boxRight = box ? box.getBoundingClientRect().right : 0;
+      out.formulas.push({tex: item.math, display: item.display, width: Math.round(width * 10) / 10,
+        lines: rects.length, error: error ? (error.getAttribute("data-mjx-error") || error.textContent) : null,
+        inMathBox: !!root.closest(".math"), scrolls: !!box,
+        pastEdge: box ? boxRight > screen + 0.5 : right > screen + 0.5});
+    }
+    for (const box of document.querySelectorAll(".math")) {
+      if (box.scrollWidth <= box.clientWidth + 1) continue;
+      const cs = getComputedStyle(box);
+      out.boxes.push({tex: box.textContent.slice(0, 60), cue: cs.backgroundImage.includes("gradient")
+        && cs.backgroundAttachment.includes("local"), scrollWidth: box.scrollWidth, clientWidth: box.clientWidth});
+    }
+    // math MathJax did not find (unbalanced delimiters, a brace left open): its source stays text
+    const walker = document.createTreeWalker(document.getElementById("qa") || document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest("code, pre, mjx-container")) continue;
+      const at = node.nodeValue.search(/\\[(\[]/);
+      if (doc && at >= 0) out.source.push(node.nodeValue.slice(at, at + 50));
+    }
+    return out;
   };
 
   for (const d of document.querySelectorAll("details")) d.open = true;  // folded extras count too
@@ -198,7 +280,7 @@ def measure_args(doc: str, client: Client, ordinal: int) -> dict[str, Any]:
 class Failure:
     """One check that failed, located."""
 
-    kind: str  # scroll, night, contrast, font, image, page
+    kind: str  # scroll, night, contrast, font, image, page, tex, math
     side: str
     config: str
     problem: str
@@ -236,6 +318,22 @@ def check_metrics(side: Side, client: Client, theme: str, m: dict[str, Any]) -> 
     for image in m["images"]:
         if not image["ok"]:
             fail("image", f"image did not load: {image['src']}")
+    math = m.get("math", {"formulas": [], "boxes": [], "source": []})
+    for f in math["formulas"]:
+        if f["error"] and client.name == CLIENTS[0].name and theme == "light":  # once per side
+            fail("tex", f"TeX error in {f['tex']!r}: {f['error']}")
+        if f["pastEdge"]:
+            fail("math", f"formula runs past the screen edge ({f['width']} px wide, "
+                 f"{'display' if f['display'] else 'inline'}): {f['tex'][:60]!r}")
+        if f["display"] and not f["inMathBox"]:
+            fail("math", f"display formula outside its scrolling math box: {f['tex'][:60]!r}")
+    for box in math["boxes"]:
+        if not box["cue"]:
+            fail("math", f"math box scrolls ({box['scrollWidth']} > {box['clientWidth']} px) with no "
+                 f"cue that there is more: {box['tex']!r}")
+    for text in math["source"]:
+        if client.name == CLIENTS[0].name and theme == "light":
+            fail("tex", f"math left untypeset (MathJax found no formula here): {text!r}")
     return failures
 
 

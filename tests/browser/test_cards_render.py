@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from cardcheck import (ARTIFACTS, MIN_CODE_CONTRAST, MIN_CONTRAST, MIN_PHONE_FONT_PX, Failure,
-                       RenderedDeck, check_metrics, math_problems)
+                       RenderedDeck, SHOW_SIDE_JS, check_metrics, math_problems)
+from generator.mathfit import PHONE_COLUMN_PX, fits_phone, formula_width_px
 from generator.preview import CLIENTS, PHONE
 
 pytestmark = pytest.mark.browser
@@ -70,6 +71,48 @@ def test_every_side_is_a_standards_page_with_text(real_deck: RenderedDeck,
     assert not failures, _report(failures)
 
 
+def test_every_formula_typesets_in_ankis_mathjax(real_deck: RenderedDeck, measurements: Measurements) -> None:
+    """Anki's own MathJax with noerrors off: a TeX error names the side (note) and the formula."""
+    formulas = sum(len(measurements[side.name, PHONE.name]["light"]["math"]["formulas"])
+                   for side in real_deck.sides)
+    assert formulas >= sum(real_deck.math_in_anki.values()), "fewer formulas typeset than the deck holds"
+    failures = _failures(real_deck, measurements, "tex")
+    assert not failures, _report(failures)
+
+
+def test_math_fits_the_phone(real_deck: RenderedDeck, measurements: Measurements) -> None:
+    """No formula past the screen edge outside a scrolling box; display math always in its box;
+    a box that scrolls shows a cue that there is more."""
+    failures = _failures(real_deck, measurements, "math")
+    assert not failures, _report(failures)
+
+
+def test_width_rule_agrees_with_the_browser(real_deck: RenderedDeck, measurements: Measurements) -> None:
+    """generator.mathfit's estimate against the width Anki's MathJax gives each formula at 360 px
+    (artifacts/math-widths.json): the fit/no-fit verdict must agree on nearly every formula."""
+    measured: dict[tuple[str, bool], float] = {}
+    for side in real_deck.sides:
+        for f in measurements[side.name, PHONE.name]["light"]["math"]["formulas"]:
+            measured[f["tex"], f["display"]] = f["width"]
+    rows = [{"tex": tex, "display": display, "measured_px": width,
+             "estimated_px": round(formula_width_px(tex, display), 1),
+             "fits_measured": width <= PHONE_COLUMN_PX, "fits_estimated": fits_phone(tex, display)}
+            for (tex, display), width in sorted(measured.items(), key=lambda item: -item[1])]
+    agree = sum(r["fits_measured"] == r["fits_estimated"] for r in rows)
+    ratios = sorted(r["estimated_px"] / r["measured_px"] for r in rows if r["measured_px"] > 0)
+    summary = {"formulas": len(rows), "column_px": PHONE_COLUMN_PX, "verdicts_agree": agree,
+               "missed_too_wide": sum(not r["fits_measured"] and r["fits_estimated"] for r in rows),
+               "ratio_estimated_to_measured": {"min": round(ratios[0], 2), "median": round(ratios[len(ratios) // 2], 2),
+                                               "max": round(ratios[-1], 2)},
+               "formulas_by_width": rows}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "math-widths.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n",
+                                                encoding="utf-8")
+    assert rows
+    assert summary["missed_too_wide"] == 0, [r["tex"] for r in rows if not r["fits_measured"] and r["fits_estimated"]]
+    assert agree >= 0.95 * len(rows), f"{agree}/{len(rows)} verdicts agree"
+
+
 def test_math_arrives_in_mathjax_delimiters(real_deck: RenderedDeck) -> None:
     problems = [f"{side.name}: {p}" for side in real_deck.sides for p in math_problems(side.html)]
     assert not problems, "\n".join(problems)
@@ -107,11 +150,18 @@ def test_summary_and_screenshots(browser: Any, real_deck: RenderedDeck, measurem
     for old in shots.glob("phone-*.png"):  # ours from an earlier run
         old.unlink()
     wanted = {"code": 'class="code"', "table": "<table", "diagram": 'class="diagram"'}
+    widest = sorted(((max((f["width"] for f in measurements[s.name, PHONE.name]["light"]["math"]["formulas"]),
+                          default=0), s.name) for s in real_deck.sides if s.side == "back"), reverse=True)
+    by_note = {name.split(".")[0]: name for _, name in reversed(widest)}  # each note's widest side
+    wanted.update({f"math{i + 1}": by_note[note] for i, note in
+                   enumerate(list(dict.fromkeys(name.split(".")[0] for _, name in widest))[:4])})
     blank, docs = pages
     page = browser.new_page(viewport={"width": PHONE.width, "height": PHONE.height}, device_scale_factor=2)
     page.goto(blank.as_uri())
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
     for kind, marker in wanted.items():
-        side = next((s for s in real_deck.sides if s.side == "back" and marker in s.html), None)
+        side = next((s for s in real_deck.sides if s.side == "back" and (marker in s.html or marker == s.name)),
+                    None)
         if side is None:
             continue
         for theme in ("light", "night"):
@@ -123,7 +173,7 @@ def test_summary_and_screenshots(browser: Any, real_deck: RenderedDeck, measurem
 
 
 SHOW_JS = """async ({doc, night, nightClass}) => {
-  document.open(); document.write(doc); document.close();
+  await (""" + SHOW_SIDE_JS.strip() + """)(doc);
   document.querySelectorAll("details").forEach(d => d.open = true);
   if (night) document.body.className += " " + nightClass;
   await Promise.all([...document.images].map(i => i.decode().catch(() => null)));

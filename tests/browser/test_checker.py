@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from cardcheck import BLANK, MEASURE_JS, ROOT, Side, check_metrics, math_problems, measure_args
+from cardcheck import BLANK, MEASURE_JS, ROOT, Side, check_metrics, math_problems, measure_args, write_blank
+from generator.mathjax import find_mathjax
 from generator.preview import CLIENTS, PHONE, card_document
 
 pytestmark = pytest.mark.browser
@@ -18,15 +19,21 @@ CARD_CSS = "\n".join((ROOT / "templates" / "anki" / name).read_text(encoding="ut
 
 
 def _measure(browser: Any, folder: Path, html: str, css: str) -> dict[str, dict[str, Any]]:
-    (folder / BLANK).write_text("<!DOCTYPE html><html><body></body></html>\n", encoding="utf-8")
+    write_blank(folder, find_mathjax())  # the anki_mathjax fixture fails the session without it
     found = {}
     for client in CLIENTS:
         page = browser.new_page(viewport={"width": client.width, "height": client.height})
         page.goto((folder / BLANK).as_uri())
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
         doc = card_document(html, PHONE, 1, night=False, css=css)
         found[client.name] = page.evaluate(MEASURE_JS, measure_args(doc, client, 1))
         page.close()
     return found
+
+
+@pytest.fixture(autouse=True)
+def _needs_mathjax(anki_mathjax: Any) -> None:
+    """Every probe is typeset by Anki's MathJax."""
 
 
 def _problems(html: str, css: str, browser: Any, folder: Path) -> list[str]:
@@ -65,6 +72,18 @@ def test_card_css_contains_content_wider_than_a_phone(browser: Any, tmp_path: Pa
             '<img src="wide.svg" alt="wide"><details><summary>more</summary><p><sub>2</sub> folded</p></details>'
             '</div><div class="cs-sources"><ul><li><a href="https://arxiv.org/abs/1">Paper</a></li></ul></div>')
     assert _problems(html, CARD_CSS, browser, tmp_path) == []
+
+
+def test_checks_catch_bad_math(browser: Any, tmp_path: Path) -> None:
+    css = CARD_CSS.replace(".math {", ".math-off {").replace("max-width: none", "max-width: 100%")
+    html = ('<div class="cs-a"><p>bad \\(\\frac{a}{b} \\undefinedmacro x\\) and \\(x^{2\\) then '
+            '\\(' + "+".join(f"a_{i}" for i in range(40)) + '\\)</p><p>text \\[' + "y+" * 60 + 'z\\]</p>'
+            '<div class="math" style="overflow-x: auto">\\[' + "w+" * 60 + 'v\\]</div></div>')
+    problems = " | ".join(_problems(html, css, browser, tmp_path))
+    for expected in ("TeX error in '\\\\frac{a}{b} \\\\undefinedmacro x': Undefined control sequence \\undefinedmacro",
+                     "math left untypeset", "formula runs past the screen edge", "page scrolls sideways",
+                     "display formula outside its scrolling math box", "with no cue that there is more"):
+        assert expected in problems, expected
 
 
 def test_math_checks() -> None:
