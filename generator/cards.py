@@ -143,7 +143,7 @@ class FieldRenderer:
 
         main = note.text if note.kind == "cloze" else note.front
         main_html, back_html = md(main), md(note.back)
-        first = self.front_t.render(advice=note.advice, html=Markup(main_html)).strip()
+        first = self.front_t.render(html=Markup(main_html)).strip()
         extra_html = md(note.extra)
         fold = len(strip_tags(extra_html)) > FOLD_EXTRA_CHARS
         extra = self.extra_t.render(fold=fold, html=Markup(extra_html)).strip() if extra_html else ""

@@ -10,13 +10,35 @@ import click
 
 from generator import __version__
 
-DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"),
-                           show_default=True, help="Folder with deck.yaml, topics/, exercises/.")
-TEMPLATES_OPTION = click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
-                                default=None, help="Templates folder (default: the project's templates/).")
+DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+                           help="The deck folder, or its data/ folder (default: the first folder from here "
+                                "upward with data/deck.yaml).")
+TEMPLATES_OPTION = click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=None,
+                                help="Theme overrides: files here replace the default theme's, one by one "
+                                     "(default: the deck folder's templates/, if any).")
 WATCH_OPTION = click.option("--watch", is_flag=True,
                             help="Keep running: redo it on every save under data/ and templates/ "
                                  "(Ctrl-C stops).")
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int | bool) -> None:
+    if value:
+        ctx.ensure_object(dict)["verbosity"] = -1 if param.name == "quiet" else int(value)
+
+
+def _verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """-v / -q after the subcommand too (`cardsmith build -q`), as before it."""
+    func = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_verbosity,
+                        help="Print only problems.")(func)
+    return click.option("-v", "--verbose", count=True, expose_value=False, callback=_set_verbosity,
+                        help="Say more (repeat for more).")(func)
+
+
+def _deck(data_dir: Path | None) -> Any:
+    """The deck folder the command works on (generator.project.find_deck)."""
+    from generator.project import find_deck
+
+    return find_deck(data_dir)
 
 
 def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,15 +72,16 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @main.command()
 @DATA_OPTION
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"),
-              show_default=True, help="Output folder.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: build/ in the deck folder).")
 @TEMPLATES_OPTION
 @click.option("--allow-schema-change", is_flag=True,
               help="Accept a note-type schema change (costs users a merge and a full sync).")
 @WATCH_OPTION
+@_verbosity_options
 @click.pass_context
 @_fail_on_errors
-def build(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path | None,
+def build(ctx: click.Context, data_dir: Path | None, out_dir: Path | None, templates_dir: Path | None,
           allow_schema_change: bool, watch: bool) -> None:
     """Build the .apkg deck and the exercise files."""
     from generator.build import build as run_build
@@ -66,6 +89,8 @@ def build(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path
     from generator.progress import ProgressBar
     from generator.watch import Outcome, build_summary
 
+    deck = _deck(data_dir)
+    data_dir, out_dir = deck.data, out_dir or deck.build
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() and ctx.obj["verbosity"] >= 0 else None
 
     def once() -> Outcome:
@@ -78,18 +103,22 @@ def build(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path
 
 @main.command()
 @DATA_OPTION
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build/preview"),
-              show_default=True, help="Gallery folder: index.html and the media beside it.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Gallery folder: index.html and the media beside it (default: build/preview/ in the deck folder).")
 @TEMPLATES_OPTION
 @WATCH_OPTION
+@_verbosity_options
 @click.pass_context
 @_fail_on_errors
-def preview(ctx: click.Context, data_dir: Path, out_dir: Path, templates_dir: Path | None,
+def preview(ctx: click.Context, data_dir: Path | None, out_dir: Path | None, templates_dir: Path | None,
             watch: bool) -> None:
     """Write an HTML gallery of every card, front and back, as Anki renders it."""
     from generator.preview import preview as run_preview
     from generator.preview import preview_report, preview_summary, write_preview
     from generator.watch import Outcome
+
+    deck = _deck(data_dir)
+    data_dir, out_dir = deck.data, out_dir or deck.build / "preview"
 
     def once() -> Outcome:
         result = run_preview(data_dir, templates_dir)
@@ -143,14 +172,51 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
 @main.command()
 @DATA_OPTION
 @TEMPLATES_OPTION
+@_verbosity_options
 @click.pass_context
 @_fail_on_errors
-def check(ctx: click.Context, data_dir: Path, templates_dir: Path | None) -> None:
+def check(ctx: click.Context, data_dir: Path | None, templates_dir: Path | None) -> None:
     """Validate and lint the data; write nothing."""
     from generator.build import check as run_check
 
-    warnings = run_check(data_dir, templates_dir)
+    warnings = run_check(_deck(data_dir).data, templates_dir)
     for problem in warnings:
         click.echo(str(problem), err=True)
     if ctx.obj["verbosity"] >= 0:
         click.echo(f"ok: no errors, {len(warnings)} warning(s)")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--name", default=None, help="The deck's name in Anki (default: from the folder's name).")
+@_verbosity_options
+@click.pass_context
+@_fail_on_errors
+def init(ctx: click.Context, folder: Path, name: str | None) -> None:
+    """Start a deck folder: data/deck.yaml, a first topic, .gitignore, editor schemas."""
+    from generator.errors import display_path
+    from generator.project import create_deck, next_steps
+
+    for path in create_deck(folder, name):
+        if ctx.obj["verbosity"] >= 0:
+            click.echo(f"created {display_path(path)}")
+    if ctx.obj["verbosity"] >= 0:
+        click.echo("next:")
+        for line in next_steps(folder):
+            click.echo(f"  {line}")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the schema files (default: schemas/ in the deck folder, or here).")
+@_verbosity_options
+@click.pass_context
+@_fail_on_errors
+def schema(ctx: click.Context, out_dir: Path | None) -> None:
+    """Write JSON Schemas of deck.yaml, topic files, diagrams.yaml and exercises, for editors."""
+    from generator.errors import display_path
+    from generator.project import write_schemas
+
+    for path in write_schemas(out_dir):
+        if ctx.obj["verbosity"] >= 0:
+            click.echo(f"wrote {display_path(path)}")

@@ -61,6 +61,11 @@ class SchemaChangeError(CardsmithError):
     """A note-type change would force every user into "Merge note types". Raised by lock."""
 
 
+class OutputError(CardsmithError):
+    """An output cannot be written (read-only or full disk, a folder where a file goes…); the
+    previous outputs are left as they were. Raised by output."""
+
+
 class BuildFailed(CardsmithError):
     """Generated output failed its own verification (e.g. an exercise's reference solution
     disagrees with a case). Raised by exercises."""

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 MAX_FRONT_CHARS = 80  # about what a phone shows without scrolling the question
 MAX_BACK_CHARS = 600
-ADVICE_BADGE = "建议 · advice"  # templates/fields/front.html.j2 puts it before advice fronts
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_BLOCK = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
@@ -26,11 +25,11 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, l
 
 def lint(deck: Deck, notes: list[RenderedNote]) -> list[Problem]:
     """Return the warnings; raise DataError when any error is found."""
-    problems: list[Problem] = []
+    problems: list[Problem] = list(deck.warnings)
     fronts: dict[str, str] = {}
     rendered = {n.id: n for n in notes}
     for topic, note, line in deck.notes():
-        for message, level in check_note(note, rendered[note.id].fields):
+        for message, level in check_note(note, rendered[note.id].fields, deck.require_sources):
             problems.append(Problem(str(topic.path), line, message, note.id, level))
         main = note.front if note.front is not None else note.text or ""
         key = _SPACE.sub("", main)
@@ -43,17 +42,18 @@ def lint(deck: Deck, notes: list[RenderedNote]) -> list[Problem]:
     return [p for p in problems if p.level == "warning"]
 
 
-def check_note(note: Note, fields: Sequence[str]) -> list[tuple[str, Level]]:
+def check_note(note: Note, fields: Sequence[str], require_sources: bool = False) -> list[tuple[str, Level]]:
     """What lint finds in one note on its own (its texts and its rendered fields), in order."""
     found: list[tuple[str, Level]] = []
     for name, text in _texts(note):
         found.extend((f"{name}: {message}", "error") for message in _text_problems(text, cloze=(name == "text")))
     for name, text in _texts(note):  # math that will not fit a phone (generator/mathfit.py)
         found.extend((f"{name}: {message}", "warning") for message in math_fit_problems(text))
-    if not note.sources and not note.advice:
-        found.append(("fact card without sources (add sources, or advice: true for a strategy card)", "error"))
+    if require_sources and not note.sources and not note.advice:
+        found.append(("fact card without sources (this deck sets require_sources: add sources, or "
+                      "advice: true for a strategy card)", "error"))
     if note.kind != "cloze" and len(fields[0]) > MAX_FRONT_CHARS:
-        plain = _plain(fields[0]).removeprefix(ADVICE_BADGE).strip()
+        plain = _plain(fields[0])
         if len(plain) > MAX_FRONT_CHARS:
             found.append((f"front is {len(plain)} characters (keep it under {MAX_FRONT_CHARS}; "
                           "move detail to back or extra)", "warning"))

@@ -103,6 +103,7 @@ class DeckFile(_Strict):
     name: DeckName
     namespace: Slug
     description: Text | None = None
+    require_sources: bool = False  # every note that is not advice must cite a source
 
 
 class Diagram(_Strict):
@@ -140,6 +141,8 @@ class Deck:
     description: str | None
     topics: tuple[Topic, ...]
     diagrams: tuple[Diagram, ...]
+    require_sources: bool = False
+    warnings: tuple[Problem, ...] = ()  # found while loading (stray files under topics/)
 
     def notes(self) -> list[tuple[Topic, Note, int]]:
         """Every note in deck order with its topic and line."""
@@ -241,9 +244,26 @@ def _message(model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> str:
 TopicLoader = Callable[[Sequence[Path]], "list[Topic | DataError]"]
 
 
+TOPIC_SUFFIXES = (".yaml", ".yml")
+
+
 def topic_paths(data_dir: Path) -> list[Path]:
-    """The topic files of a data folder, in deck order."""
-    return sorted((data_dir / "topics").glob("*.yaml"))
+    """The topic files of a data folder (*.yaml, *.yml), in deck order."""
+    folder = data_dir / "topics"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in TOPIC_SUFFIXES and p.is_file())
+
+
+def stray_files(data_dir: Path) -> list[Problem]:
+    """A warning for every other entry under topics/: it is not read, which may surprise."""
+    folder = data_dir / "topics"
+    if not folder.is_dir():
+        return []
+    return [Problem(str(p), None, f"not a topic file, ignored (topic files end in {' or '.join(TOPIC_SUFFIXES)})",
+                    level="warning")
+            for p in sorted(folder.rglob("*")) if not (p.parent == folder and p.suffix in TOPIC_SUFFIXES and p.is_file())
+            and not p.is_dir()]
 
 
 def load_topics(paths: Sequence[Path]) -> list[Topic | DataError]:
@@ -276,7 +296,7 @@ def load_deck(data_dir: Path, topic_loader: TopicLoader = load_topics) -> Deck:
     deck_file = attempt(deck_path, DeckFile)
     paths = topic_paths(data_dir)
     if not paths:
-        problems.append(Problem(str(data_dir / "topics"), None, "no topic files (expected topics/*.yaml)"))
+        problems.append(Problem(str(data_dir / "topics"), None, "no topic files (expected topics/*.yaml or *.yml)"))
     topics = []
     for result in topic_loader(paths):
         if isinstance(result, DataError):
@@ -291,7 +311,8 @@ def load_deck(data_dir: Path, topic_loader: TopicLoader = load_topics) -> Deck:
     if problems or deck_file is None:
         raise DataError(problems)
     info = deck_file[1]
-    return Deck(data_dir, info.name, info.namespace, info.description, tuple(topics), diagrams)
+    return Deck(data_dir, info.name, info.namespace, info.description, tuple(topics), diagrams,
+                info.require_sources, tuple(stray_files(data_dir)))
 
 
 def load_topic(path: Path, raw: bytes) -> Topic:

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Iterator
 
-from generator.errors import CardsmithError, InterruptedAfterWrite
+from generator.errors import InterruptedAfterWrite, OutputError
 
 TEMP_PREFIX = ".cardsmith-"
 MANIFEST = ".cardsmith-preview"  # what the last preview wrote, so only our own stale files go
@@ -32,14 +32,21 @@ def write_outputs(outputs: dict[Path, bytes], lock_dir: Path) -> tuple[list[Path
         staged: list[tuple[str, Path]] = []
         try:
             for path, data in changed.items():
-                staged.append((_stage(path, data), path))
+                try:
+                    staged.append((_stage(path, data), path))
+                except OSError as exc:
+                    raise OutputError(f"cannot write '{path}': {exc.strerror or exc}; previous outputs "
+                                      "are untouched") from None
             with interrupts_deferred():
                 for tmp, path in staged:
-                    os.replace(tmp, path)
+                    try:
+                        os.replace(tmp, path)
+                    except OSError as exc:  # e.g. a folder where the file should go
+                        raise OutputError(f"cannot replace '{path}': {exc.strerror or exc}") from None
                 staged = []
         finally:
             for tmp, _ in staged:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
     return list(changed), unchanged
 
@@ -88,11 +95,11 @@ def build_lock(folder: Path) -> Iterator[None]:
     """Serialize builds into the same output folder (a second build waits for the first).
 
     The lock is taken on the folder itself, so no lock file is left behind."""
-    folder.mkdir(parents=True, exist_ok=True)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder, os.O_RDONLY)
     except OSError as exc:
-        raise CardsmithError(f"cannot lock output folder '{folder}': {exc.strerror}") from None
+        raise OutputError(f"cannot use output folder '{folder}': {exc.strerror or exc}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -176,6 +176,7 @@ def builtin_cards(notes: Sequence[RenderedNote], notetypes: dict[str, BuiltNoteT
     for note in notes:
         built = notetypes[note.kind]
         values = {f.name: value for f, value in zip(built.definition.fields, note.fields)}
+        values["Tags"] = " ".join(sorted(note.tags, key=str.casefold))  # Anki's special field, as Anki sorts it
         for i, (template, (front, back)) in enumerate(zip(built.definition.templates, built.templates)):
             ordinals = _cloze_ordinals(values) if built.definition.cloze else [i + 1]
             for ordinal in ordinals:
