@@ -7,11 +7,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from generator.exercises import HARNESS_NAMES, build_exercises, load_exercises
+from generator.exercises import HARNESS_NAMES, build_exercises, load_exercises, render_exercise
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
@@ -21,7 +22,7 @@ EXERCISES = {exercise.name: exercise for exercise in load_exercises(DATA)}
 
 def test_outputs_are_one_learner_and_one_solution_file_per_exercise(shipped: dict[str, str]) -> None:
     expected = {f"exercises/{n}.py" for n in NAMES} | {f"exercises/solutions/{n}.py" for n in NAMES}
-    assert set(shipped) == expected
+    assert set(shipped) == expected | {"exercises/pytest.ini"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -35,7 +36,7 @@ def test_learner_file_fails_every_case_as_shipped(name, shipped, write, run) -> 
     reports = result.lines[:-1]
     assert [line.split(":")[0] for line in reports] == [f"FAIL {case.id}" for case in cases]
     assert all("raised NotImplementedError: TODO: implement" in line for line in reports)
-    assert all(len(line) < 400 for line in reports), "long inputs must be shortened"
+    assert all(len(line) < 450 for line in reports), "long inputs must be shortened"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -60,6 +61,42 @@ def test_pytest_runs_each_case_as_its_own_test(name, shipped, write, run_pytest)
     code, text = run_pytest(out / "exercises" / "solutions" / f"{name}.py")
     assert code == 0, text
     assert re.search(rf"^{len(ids)} passed in ", text, re.M), text
+
+
+def test_pytest_on_the_build_folder_collects_every_exercise_and_no_solution(shipped, write) -> None:
+    out = write(shipped)
+    (out / "pyproject.toml").write_text("[tool.pytest.ini_options]\npython_files = ['test_*.py']\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST_"))}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "exercises"], cwd=out, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    total = sum(len(exercise.cases) for exercise in EXERCISES.values())
+    assert re.search(rf"^{total} failed in ", done.stdout, re.M), done.stdout[-2000:]
+    assert not (out / "exercises" / ".pytest_cache").exists()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "exercises/solutions"], cwd=out, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert re.search(rf"^{total} passed in ", done.stdout, re.M), done.stdout[-2000:]
+
+
+def test_a_crash_in_the_learners_code_shows_type_message_and_line(write, run) -> None:
+    exercise = EXERCISES["simplify_path"]
+    body = ("def simplify_path(path: str) -> str:\n    return helper(path)\n\n\n"
+            "def helper(path):\n    parts = path.split('/')\n    return parts[99]\n")
+    text = render_exercise(exercise, body)
+    out = write({"simplify_path.py": text})
+    result = run(out / "simplify_path.py")
+    line = text.splitlines().index("    return parts[99]") + 1
+    assert result.lines[0].startswith("FAIL root: simplify_path('/') expected '/', raised IndexError: "
+                                      f"list index out of range at line {line} in helper: return parts[99]")
+
+
+def test_a_learner_calling_sys_exit_fails_that_case_only(write, run) -> None:
+    exercise = EXERCISES["simplify_path"]
+    body = ("import sys\n\n\ndef simplify_path(path: str) -> str:\n    if path == '/':\n"
+            "        sys.exit('bye')\n    return path\n")
+    out = write({"simplify_path.py": render_exercise(exercise, body)})
+    result = run(out / "simplify_path.py")
+    assert result.lines[0].startswith("FAIL root: simplify_path('/') expected '/', raised SystemExit: bye at line")
+    assert result.summary[1] >= 1 and result.summary[0] >= 1
 
 
 @pytest.mark.parametrize("name", NAMES)
