@@ -8,5 +8,6 @@ def grpo_advantages(rewards: list[float]) -> list[float]:
     if all(reward == rewards[0] for reward in rewards):
         return [0.0] * len(rewards)  # no output is better than another (and std would be 0)
     mean = math.fsum(rewards) / len(rewards)
-    std = math.sqrt(math.fsum((reward - mean) ** 2 for reward in rewards) / len(rewards))  # two passes: no cancellation
+    # Two passes (deviations from the mean) so that large, close rewards do not cancel.
+    std = math.sqrt(math.fsum((reward - mean) ** 2 for reward in rewards) / len(rewards))
     return [(reward - mean) / std for reward in rewards]
