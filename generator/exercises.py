@@ -541,21 +541,25 @@ def _columns(text: str) -> int:
 
 def _fill(words: list[tuple[str, str]], first: str, hang: str, width: int) -> list[str]:
     """Greedy fill: as many words per line as fit in `width` columns; a longer word stays whole.
-    Spaces inside a line are kept as written (a quoted "  a" keeps its spaces)."""
-    lines: list[str] = []
-    line, used = first, _columns(first)
-    empty = True
+    Spaces inside a line are kept as written (a quoted "  a" keeps its spaces). A last line of
+    one short word takes the word before it along, so no paragraph ends in an orphan."""
+    lines: list[list[tuple[str, str]]] = [[]]
+    used = _columns(first)
     for space, word in words:
-        needed = _columns(space) + _columns(word)
-        if not empty and used + needed > width:
-            lines.append(line.rstrip())
-            line, used, empty = hang + word, _columns(hang) + _columns(word), False
-            continue
-        line += ("" if empty else space) + word
-        used += (0 if empty else _columns(space)) + _columns(word)
-        empty = False
-    lines.append(line.rstrip())
-    return lines
+        needed = (_columns(space) if lines[-1] else 0) + _columns(word)
+        if lines[-1] and used + needed > width:
+            lines.append([])
+            used, needed = _columns(hang), _columns(word)
+        lines[-1].append((space, word))
+        used += needed
+    if len(lines) >= 2 and len(lines[-1]) == 1 and len(lines[-2]) >= 3 and _columns(lines[-1][0][1]) < 12:
+        moved = lines[-2].pop()
+        if _columns(hang) + _columns(moved[1] + lines[-1][0][0] + lines[-1][0][1]) <= width:
+            lines[-1].insert(0, moved)
+        else:
+            lines[-2].append(moved)
+    return [(first if index == 0 else hang) + "".join(space + word if n else word for n, (space, word) in
+                                                      enumerate(line)).rstrip() for index, line in enumerate(lines)]
 
 
 def _visible(line: str) -> str:

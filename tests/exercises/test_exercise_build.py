@@ -94,6 +94,12 @@ def test_paragraphs_are_reflowed_from_their_source_lines_not_rewrapped() -> None
     ]
 
 
+def test_a_paragraph_never_ends_in_a_one_word_orphan() -> None:
+    lines = comment_lines("one two three four five six seven eight nine ten eleven", width=50)
+    assert lines == ["one two three four five six seven eight nine", "ten eleven"]
+    assert comment_lines("alpha beta gamma", width=11) == ["alpha beta", "gamma"]  # moving would orphan "alpha"
+
+
 def test_chinese_is_wrapped_by_display_width_without_spaces_and_punctuation_stays_put() -> None:
     text = "这是一个很长的中文段落，用来检查换行是否按照显示宽度计算，\n而且两行之间不会多出空格。英文 word 两边的空格保留。"
     lines = comment_lines(text, width=40)
