@@ -35,6 +35,7 @@ MAX_TIMES = 100_000  # one repeated piece
 MAX_CHARS = 1_000_000  # one value built from pieces
 PYTHON_FLOOR = (3, 9)  # learners may run an older Python than the build
 TIME_LIMIT = 10.0  # seconds the reference solution may take to import, and then per case
+MAX_OVERRUNS = 3  # overruns after which the rest of an exercise's cases are not run
 REL_TOL, ABS_TOL = 1e-9, 1e-12  # how close a float result must be (written in the statement too)
 PYTEST_INI = f"{EXERCISES}/pytest.ini"
 # Names the generated harness defines: the learner's function must not shadow them.
@@ -761,45 +762,58 @@ def check_references(checks: list[tuple[Exercise, str]], time_limit: float = TIM
     jobs = [_Job(exercise, solution, exercise.examples + exercise.cases) for exercise, solution in checks]
     drivers = [_Driver(job, 0, time_limit) for job in jobs]  # started together: they run in parallel
     problems: list[Problem] = []
-    for job, driver in zip(jobs, drivers):
-        problems += _collect(job, driver, time_limit)
+    try:
+        for job, driver in zip(jobs, drivers):
+            problems += _collect(job, driver, time_limit)
+    finally:  # on Ctrl-C too: no driver outlives the build
+        for driver in drivers:
+            driver.stop()
     return problems
 
 
 def _collect(job: _Job, driver: _Driver, time_limit: float) -> list[Problem]:
-    """One job's problems. A call that ends its driver is reported; a new driver takes the next call."""
+    """One job's problems. A call that ends its driver is reported and a new driver takes the next
+    call; after MAX_OVERRUNS overruns the rest is skipped, so a build never waits long."""
     problems: list[Problem] = []
-    while True:
-        current, running, frames = -2, False, []  # -1: importing the solution file
-        try:
-            while (line := driver.next_line(time_limit + _GRACE)) is not None:
-                if not line.startswith("("):  # faulthandler's dump, most recent call first
-                    frame = _FRAME.match(line)
-                    if frame and frame[1] == solution_path(job.exercise):
-                        frames.append(int(frame[2]))
-                    continue
-                message = ast.literal_eval(line)
-                if message[0] == "start":
-                    current, running = message[1], True
-                elif message[0] == "result":
-                    running = False
-                    problems += _judge(job, message[1], message[2:], time_limit)
-                    if message[1] == -1 and message[2] != "value":
-                        driver.stop()
+    overruns = 0
+    try:
+        while True:
+            current, running, frames = -2, False, []  # -1: importing the solution file
+            try:
+                while (line := driver.next_line(time_limit + _GRACE)) is not None:
+                    if not line.startswith("("):  # faulthandler's dump, most recent call first
+                        frame = _FRAME.match(line)
+                        if frame and frame[1] == solution_path(job.exercise):
+                            frames.append(int(frame[2]))
+                        continue
+                    message = ast.literal_eval(line)
+                    if message[0] == "start":
+                        current, running = message[1], True
+                    elif message[0] == "result":
+                        running = False
+                        problems += _judge(job, message[1], message[2:], time_limit)
+                        if message[1] == -1 and message[2] != "value":
+                            return problems
+                    else:  # "end"
                         return problems
-                else:  # "end"
-                    driver.stop()
-                    return problems
-            status = driver.stop()
-            result: tuple[Any, ...] = ("timeout", frames[0] if frames else None) if frames else ("died", status)
-        except TimeoutError:
+                status = driver.stop()
+                result: tuple[Any, ...] = ("timeout", frames[0]) if frames else ("died", status)
+            except TimeoutError:
+                result = ("timeout", None)
+            if running or current == -2:
+                problems += _judge(job, max(current, -1), result, time_limit)
+                overruns += result[0] == "timeout"
+            left = len(job.calls) - current - 1
+            if current < 0 or left <= 0:
+                return problems
+            if overruns >= MAX_OVERRUNS:
+                problems.append(Problem(str(job.exercise.reference_path), None, f"{left} more example(s) and "
+                                        f"case(s) not checked after {overruns} overruns of the time limit"))
+                return problems
             driver.stop()
-            result = ("timeout", None)
-        if running or current == -2:
-            problems += _judge(job, max(current, -1), result, time_limit)
-        if current < 0 or current + 1 >= len(job.calls):
-            return problems
-        driver = _Driver(job, current + 1, time_limit)
+            driver = _Driver(job, current + 1, time_limit)
+    finally:
+        driver.stop()
 
 
 def _judge(job: _Job, index: int, result: tuple[Any, ...], time_limit: float) -> list[Problem]:

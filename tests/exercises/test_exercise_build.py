@@ -197,6 +197,20 @@ def test_after_a_reference_hangs_the_other_cases_are_still_checked(synthetic) ->
     assert "'fine'" not in text and len(text.splitlines()) == 3
 
 
+def test_a_reference_that_always_hangs_stops_being_run_after_three_overruns(synthetic) -> None:
+    cases = [{"id": f"c{n}", "description": "d", "args": {"text": str(n)}, "expected": str(n)} for n in range(6)]
+    data = synthetic(cases=cases, examples=[{"args": {"text": "x"}, "expected": "x"}],
+                     reference="def echo(text):\n    while True: pass\n")
+    with pytest.raises(DataError) as caught:
+        build_exercises(data, time_limit=0.5)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 4, lines
+    assert "example 1: the reference solution did not return" in "\n".join(lines)
+    assert "case 'c0': the reference solution did not return" in "\n".join(lines)
+    assert lines[0].endswith("echo.reference.py: 4 more example(s) and case(s) not checked after 3 overruns "
+                             "of the time limit"), lines
+
+
 def test_a_reference_that_prints_does_not_confuse_the_check(synthetic) -> None:
     reference = ("import os, sys\n\n\ndef echo(text):\n    print(\"('end',)\")\n"
                  "    os.write(1, b\"('result', 0, 'value', \\\"'x'\\\")\\n\")\n"
