@@ -474,8 +474,9 @@ def comment_lines(text: str, width: int = 92) -> list[str]:
 # A list item's marker: "- ", "* " or "1. ".
 _ITEM = re.compile(r"(?:[-*]|\d+\.) ")
 # Where a line may break: before each space run, and around each wide (CJK) character.
-_TOKEN = re.compile(r"(\s*)(`[^`\s][^`]*`[^\s\u3000-\u303f\uff00-\uff60]*|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
-                    r"\uffe0-\uffe6]+|\S)")
+_WIDE = r"\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+# A word: a `code span` (with what sticks to it), a run of narrow characters, or one wide one.
+_TOKEN = re.compile(rf"(\s*)(`[^`\s][^`]*`[^\s{_WIDE}]*|[^\s{_WIDE}]+|\S)")
 # CJK punctuation that must not begin a line, and that must not end one.
 _NO_START = set("，。、；：！？）」』】》〉”’…—")
 _NO_END = set("（「『【《〈“‘")

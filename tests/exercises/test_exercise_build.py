@@ -101,7 +101,8 @@ def test_a_paragraph_never_ends_in_a_one_word_orphan() -> None:
 
 
 def test_chinese_is_wrapped_by_display_width_without_spaces_and_punctuation_stays_put() -> None:
-    text = "这是一个很长的中文段落，用来检查换行是否按照显示宽度计算，\n而且两行之间不会多出空格。英文 word 两边的空格保留。"
+    text = ("这是一个很长的中文段落，用来检查换行是否按照显示宽度计算，\n"
+            "而且两行之间不会多出空格。英文 word 两边的空格保留。")
     lines = comment_lines(text, width=40)
     assert "".join(lines) == text.replace("\n", "")
     assert all(sum(2 if ord(ch) > 0x2e80 else 1 for ch in line) <= 40 for line in lines)

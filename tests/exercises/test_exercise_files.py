@@ -184,3 +184,18 @@ def test_files_run_on_python_3_9(name, shipped, write, run, monkeypatch) -> None
     cases = len(EXERCISES[name].cases)
     assert run(out / "exercises" / f"{name}.py", python).summary == (0, cases)
     assert run(out / "exercises" / "solutions" / f"{name}.py", python).summary == (cases, 0)
+
+
+SAME_PAIRS = [(1.0, 1.0 + 1e-12), (1.0, 1.0 + 1e-6), (0.0, 1e-13), (0.0, 1e-9), (1, 1.0), (1.0, 1), ([0], [0.0]),
+              ([0.0, 1.0], [0.0, 1.0 + 1e-12]), ([1.0], [1.0, 2.0]), ({"a": 1.0}, {"a": 1.0 + 1e-12}),
+              ({"a": 1}, {"b": 1}), ("a", "a"), (True, 1), (float("nan"), float("nan"))]
+
+
+@pytest.mark.parametrize(("got", "expected"), SAME_PAIRS)
+def test_the_harness_and_the_build_compare_results_alike(got, expected, shipped) -> None:
+    from generator.exercises import _same
+
+    namespace: dict = {"__name__": "check"}
+    exec(compile(shipped["exercises/grpo_advantages.py"], "grpo_advantages.py", "exec"), namespace)
+    assert namespace["_same"](got, expected) == _same(got, expected)
+    assert _same(expected, expected) or expected != expected
