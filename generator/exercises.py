@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import pprint
 import queue
 import re
 import subprocess
@@ -452,7 +453,7 @@ def _without_docstring(source: str, tree: ast.Module) -> tuple[str, int]:
 def render_exercise(exercise: Exercise, body: str | None = None, templates_dir: Path | None = None) -> str:
     """The learner file (`body` None: a TODO stub) or a solution file with `body` as the code."""
     template = "exercise.py.j2" if body is None else "solution.py.j2"
-    context: dict[str, Any] = {"exercise": exercise, "comment_lines": comment_lines}
+    context: dict[str, Any] = {"exercise": exercise, "comment_lines": comment_lines, "example_lines": example_lines}
     if body is not None:
         context["body"] = body.strip("\n")
     try:
@@ -460,6 +461,32 @@ def render_exercise(exercise: Exercise, body: str | None = None, templates_dir: 
     except jinja2.TemplateError as exc:
         line = f":{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         raise BuildFailed(f"templates/{template}{line}: {exc.message or exc}") from None
+
+
+def example_lines(function: Function, example: Case, width: int = 88) -> list[str]:
+    """An example as comment lines: `f(args) == expected`, on one line when it fits, else with
+    the arguments and the expected value pretty-printed over several lines."""
+    args = ", ".join(_literal(arg) for arg in example.args)
+    line = f"{function.name}({args}) == {_literal(example.expected)}"
+    if len(line) <= width or any(v.pieces for v in (*example.args, example.expected)):
+        return [_visible(line)]
+    values = [arg.python for arg in example.args]
+    inner = pprint.pformat(tuple(values) if len(values) > 1 else values[0], width=width - len(function.name) - 1,
+                           sort_dicts=False)
+    if len(values) == 1:
+        inner = "(" + inner.replace("\n", "\n ") + ")"
+    call = (function.name + inner).split("\n")
+    lines = call[:1] + [" " * len(function.name) + rest for rest in call[1:]]
+    expected = pprint.pformat(example.expected.python, width=width - 5, sort_dicts=False).split("\n")
+    lines += ["  == " + expected[0]] + ["     " + rest for rest in expected[1:]]
+    return [_visible(line) for line in lines]
+
+
+def _literal(value: Value) -> str:
+    """A value as the template's `literal` macro writes it: repr, or its pieces as `'ab' * 3 + 'c'`."""
+    if not value.pieces:
+        return repr(value.python)
+    return " + ".join(repr(p.text) + (f" * {p.times}" if p.times != 1 else "") for p in value.pieces)
 
 
 def comment_lines(text: str, width: int = 92) -> list[str]:

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,10 @@ def test_generated_files_are_cleanly_formatted(output, shipped) -> None:
     code = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     assert all((len(line) - len(line.lstrip(" "))) % 4 == 0 for line in code), "4-space indents"
     assert max(len(line) for line in code) <= 110
+    comments = [line for line in lines if line.lstrip().startswith("#")]
+    wide = [line for line in comments if sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                                             for ch in line) > 104]
+    assert not wide, "comments are filled to about 100 columns (a CJK character counts two)"
     for node in ast.parse(text).body:
         if isinstance(node, ast.FunctionDef):
             above = lines[node.lineno - 4: node.lineno - 1]
