@@ -4,7 +4,8 @@
 def kv_cache_bytes(config: dict[str, int], seq_len: int, batch: int, bytes_per_value: int) -> int:
     """Bytes of KV cache for `batch` sequences of `seq_len` tokens under `config`."""
     if "kv_lora_rank" in config:
-        # MLA: one latent c^KV (shared by keys and values) plus one decoupled RoPE key shared by all heads.
+        # MLA: one latent c^KV, shared by keys and values,
+        # and one decoupled RoPE key, shared by all heads.
         per_layer = config["kv_lora_rank"] + config["qk_rope_head_dim"]
     else:
         # MHA, GQA, MQA: a key and a value per KV head; query heads sharing a KV head add nothing.

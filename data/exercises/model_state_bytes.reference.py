@@ -10,5 +10,5 @@ def model_state_bytes(n_params: int, n_gpus: int, zero_stage: int) -> int:
     """Bytes of model states on one GPU, under ZeRO stage `zero_stage` (0: plain data parallel)."""
     sharded = [OPTIMIZER, OPTIMIZER + GRADS, OPTIMIZER + GRADS + PARAMS][zero_stage - 1] if zero_stage else 0
     whole = PARAMS + GRADS + OPTIMIZER - sharded
-    shard = -(-n_params // n_gpus)  # ceil: every shard is as large as the first, the last one padded
+    shard = -(-n_params // n_gpus)  # ceil: all shards equal, the last one padded
     return whole * n_params + sharded * shard
