@@ -7,21 +7,24 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
-from generator.exercises import HARNESS_NAMES, build_exercises, load_exercises
+from generator.exercises import HARNESS_NAMES, build_exercises, load_exercises, render_exercise
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
-NAMES = ("simplify_path", "resolve_path", "relative_path")
+NAMES = ("simplify_path", "resolve_path", "relative_path", "model_state_bytes", "kv_cache_bytes", "lora_trainable_params",
+         "grpo_advantages")
 EXERCISES = {exercise.name: exercise for exercise in load_exercises(DATA)}
 
 
 def test_outputs_are_one_learner_and_one_solution_file_per_exercise(shipped: dict[str, str]) -> None:
     expected = {f"exercises/{n}.py" for n in NAMES} | {f"exercises/solutions/{n}.py" for n in NAMES}
-    assert set(shipped) == expected
+    assert set(shipped) == expected | {"exercises/pytest.ini"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -60,6 +63,42 @@ def test_pytest_runs_each_case_as_its_own_test(name, shipped, write, run_pytest)
     code, text = run_pytest(out / "exercises" / "solutions" / f"{name}.py")
     assert code == 0, text
     assert re.search(rf"^{len(ids)} passed in ", text, re.M), text
+
+
+def test_pytest_on_the_build_folder_collects_every_exercise_and_no_solution(shipped, write) -> None:
+    out = write(shipped)
+    (out / "pyproject.toml").write_text("[tool.pytest.ini_options]\npython_files = ['test_*.py']\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST_"))}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "exercises"], cwd=out, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    total = sum(len(exercise.cases) for exercise in EXERCISES.values())
+    assert re.search(rf"^{total} failed in ", done.stdout, re.M), done.stdout[-2000:]
+    assert not (out / "exercises" / ".pytest_cache").exists()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "exercises/solutions"], cwd=out, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert re.search(rf"^{total} passed in ", done.stdout, re.M), done.stdout[-2000:]
+
+
+def test_a_crash_in_the_learners_code_shows_type_message_and_line(write, run) -> None:
+    exercise = EXERCISES["simplify_path"]
+    body = ("def simplify_path(path: str) -> str:\n    return helper(path)\n\n\n"
+            "def helper(path):\n    parts = path.split('/')\n    return parts[99]\n")
+    text = render_exercise(exercise, body)
+    out = write({"simplify_path.py": text})
+    result = run(out / "simplify_path.py")
+    line = text.splitlines().index("    return parts[99]") + 1
+    assert result.lines[0].startswith("FAIL root: simplify_path('/') expected '/', raised IndexError: "
+                                      f"list index out of range at line {line} in helper: return parts[99]")
+
+
+def test_a_learner_calling_sys_exit_fails_that_case_only(write, run) -> None:
+    exercise = EXERCISES["simplify_path"]
+    body = ("import sys\n\n\ndef simplify_path(path: str) -> str:\n    if path == '/':\n"
+            "        sys.exit('bye')\n    return path\n")
+    out = write({"simplify_path.py": render_exercise(exercise, body)})
+    result = run(out / "simplify_path.py")
+    assert result.lines[0].startswith("FAIL root: simplify_path('/') expected '/', raised SystemExit: bye at line")
+    assert result.summary[1] >= 1 and result.summary[0] >= 1
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -104,6 +143,10 @@ def test_generated_files_are_cleanly_formatted(output, shipped) -> None:
     code = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     assert all((len(line) - len(line.lstrip(" "))) % 4 == 0 for line in code), "4-space indents"
     assert max(len(line) for line in code) <= 110
+    comments = [line for line in lines if line.lstrip().startswith("#")]
+    wide = [line for line in comments if sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                                             for ch in line) > 104]
+    assert not wide, "comments are filled to about 100 columns (a CJK character counts two)"
     for node in ast.parse(text).body:
         if isinstance(node, ast.FunctionDef):
             above = lines[node.lineno - 4: node.lineno - 1]
@@ -146,3 +189,18 @@ def test_files_run_on_python_3_9(name, shipped, write, run, monkeypatch) -> None
     cases = len(EXERCISES[name].cases)
     assert run(out / "exercises" / f"{name}.py", python).summary == (0, cases)
     assert run(out / "exercises" / "solutions" / f"{name}.py", python).summary == (cases, 0)
+
+
+SAME_PAIRS = [(1.0, 1.0 + 1e-12), (1.0, 1.0 + 1e-6), (0.0, 1e-13), (0.0, 1e-9), (1, 1.0), (1.0, 1), ([0], [0.0]),
+              ([0.0, 1.0], [0.0, 1.0 + 1e-12]), ([1.0], [1.0, 2.0]), ({"a": 1.0}, {"a": 1.0 + 1e-12}),
+              ({"a": 1}, {"b": 1}), ("a", "a"), (True, 1), (float("nan"), float("nan"))]
+
+
+@pytest.mark.parametrize(("got", "expected"), SAME_PAIRS)
+def test_the_harness_and_the_build_compare_results_alike(got, expected, shipped) -> None:
+    from generator.exercises import _same
+
+    namespace: dict = {"__name__": "check"}
+    exec(compile(shipped["exercises/grpo_advantages.py"], "grpo_advantages.py", "exec"), namespace)
+    assert namespace["_same"](got, expected) == _same(got, expected)
+    assert _same(expected, expected) or expected != expected

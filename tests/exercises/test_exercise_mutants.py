@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -30,3 +34,29 @@ def test_generated_tests_catch_the_mutant(name, mutant, write, run) -> None:
     assert failed >= 1, f"mutant {mutant} passes every case"
     assert passed >= 1, f"mutant {mutant} fails everything: not a plausible near-miss"
     assert len(result.lines) == failed + 1, "one line per failing case, then the summary"
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_pytest_on_the_generated_file_catches_every_mutant(name, tmp_path) -> None:
+    """The same check as above under `pytest file.py`: one pytest run over every mutant of `name`."""
+    folder = tmp_path / name
+    folder.mkdir()
+    mutants = sorted(path.stem for path in (MUTANTS / name).glob("*.py"))
+    for mutant in mutants:
+        source = (MUTANTS / name / f"{mutant}.py").read_text(encoding="utf-8")
+        (folder / f"{mutant}.py").write_text(render_exercise(EXERCISES[name], source), encoding="utf-8")
+    report = tmp_path / "report.xml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST_"))}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
+                    "-o", "python_files=*.py", f"--junitxml={report}", str(folder)],
+                   cwd=tmp_path, env=env, capture_output=True, timeout=600)
+    outcomes: dict[str, list[bool]] = {mutant: [] for mutant in mutants}
+    for case in ElementTree.parse(report).iter("testcase"):
+        mutant = case.get("classname", "").rsplit(".", 1)[-1]
+        outcomes[mutant].append(case.find("failure") is None and case.find("error") is None)
+    cases = len(EXERCISES[name].cases)
+    for mutant, passed in outcomes.items():
+        assert len(passed) == cases, f"{mutant}: pytest ran {len(passed)} of {cases} tests"
+        assert not all(passed), f"mutant {mutant} passes every test under pytest"
+        assert any(passed), f"mutant {mutant} fails every test under pytest"

@@ -26,7 +26,7 @@ resolve = reference("resolve_path", "resolve")
 relative_path = reference("relative_path", "relative_path")
 
 # Components chosen to hit every rule: dots, dot-like names, empties, spaces, non-ASCII.
-NAMES = st.sampled_from(["a", "b", "...", ".a", "..a", "a..", " ", "é", "数据", "A"])
+NAMES = st.sampled_from(["a", "b", "...", ".a", "..a", "a..", " ", "a ", " a", "a\\b", "é", "数据", "A"])
 COMPONENTS = st.one_of(NAMES, st.sampled_from(["", ".", ".."]))
 RAW = st.text(alphabet="/.ab", max_size=30)  # every short string over the critical alphabet
 CANONICAL = st.lists(NAMES, max_size=6).map(lambda names: "/" + "/".join(names))
