@@ -34,6 +34,7 @@ RULES = (MULTI_QUESTION, CLOZE_GIVEAWAY, TABLE_BACK, NEAR_DUPLICATE)
 TABLE_MIN_CELLS = 8        # body cells (rows × columns) that make a table "large"
 TABLE_MIN_SHARE = 0.6      # share of the back's visible characters the table takes
 DUPLICATE_RATIO = 0.6      # difflib ratio of two notes' normalized texts
+TRIGRAM_SHARE = 0.45       # cheap prefilter before difflib: shared character trigrams of the smaller text
 DUPLICATE_NUMBERS = 3      # shared distinctive numbers that make two notes teach the same thing
 DUPLICATE_NUMBER_SHARE = 0.7  # ... when they are this share of the smaller note's numbers
 DUPLICATE_FEATURES = 3     # distinctive features two notes must share to be compared at all
@@ -49,7 +50,7 @@ _QUESTION = re.compile(r"[?？]")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
-_NUMBER_BYTES = re.compile(rb"(?<![a-z_])\d[\d.,]*")
+_NUMBER_BYTES = re.compile(rb"(?<![a-z_.\d])(?:\d+\.\d+|\d{3,})")
 _WORD_BYTES = re.compile(rb"[a-z_]{4,}")
 _PAREN_AFTER = re.compile(r"[ \t]*[^\s（(，。；、,;:：|]{0,2}[ \t]*[（(]([^（）()]*)[）)]")  # "}}（…）", "}} 倍（…）"
 _CLAUSE_SPLIT = re.compile(r"[，。；;！？!?、\n]|,(?!\d{3})|(?<!\d),")  # '：' reads as '=': "16 B：2 + 2 + 12"
@@ -315,7 +316,7 @@ def near_duplicates(notes: Sequence[Note]) -> list[tuple[Note, Finding]]:
         why = _same_numbers(numbers[a], numbers[b])
         if not why and not _parallel_numbers(numbers[a], numbers[b]):
             ga, gb = trigrams(a), trigrams(b)
-            if len(ga & gb) >= DUPLICATE_RATIO * min(len(ga), len(gb)):
+            if len(ga & gb) >= TRIGRAM_SHARE * min(len(ga), len(gb)):
                 why = _similar_text(text(a), text(b))
         if why:
             first, second = notes[a], notes[b]
@@ -339,7 +340,7 @@ def _parallel_numbers(a: frozenset[bytes], b: frozenset[bytes]) -> bool:
 
 
 def _similar_text(a: str, b: str) -> str:
-    matcher = difflib.SequenceMatcher(None, a, b)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)  # autojunk hides CJK text's common characters
     if matcher.real_quick_ratio() >= DUPLICATE_RATIO and matcher.quick_ratio() >= DUPLICATE_RATIO:
         ratio = matcher.ratio()
         if ratio >= DUPLICATE_RATIO:
@@ -355,15 +356,10 @@ def _sort_key(number: bytes) -> float:
 
 
 def _features(text: str) -> tuple[frozenset[bytes], frozenset[bytes]]:
-    """A note's distinctive numbers (a decimal point, thousands separators or three digits) and
-    its ASCII words of four or more letters. On bytes, because it runs on every note."""
+    """A note's distinctive numbers (a decimal point, or three digits once thousands separators
+    are dropped) and its ASCII words of four or more letters. On bytes: it runs on every note."""
     data = text.lower().encode("ascii", "replace")
-    numbers = set()
-    for run in set(_NUMBER_BYTES.findall(data)):
-        digits = run.rstrip(b".,").replace(b",", b"")
-        if len(digits) >= 3 or b"." in digits:
-            numbers.add(digits)
-    return frozenset(numbers), frozenset(_WORD_BYTES.findall(data))
+    return frozenset(_NUMBER_BYTES.findall(data.replace(b",", b""))), frozenset(_WORD_BYTES.findall(data))
 
 
 def _all_text(note: Note, extra: bool = True) -> str:

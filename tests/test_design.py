@@ -130,6 +130,14 @@ def test_near_duplicate_same_text() -> None:
     assert [i for i, _ in _dups(a, b)] == ["b"]
 
 
+def test_near_duplicate_same_text_in_chinese() -> None:
+    """difflib's autojunk would treat common CJK characters as junk and miss this pair."""
+    rules_text = "按斜杠切分后逐个看片段：空串或点就跳过；两个点在栈非空时弹栈；其他片段入栈；最后用斜杠拼接栈里的片段"
+    a = note(id="a", front="LeetCode 栈算法逐条说出对每个片段的处理？", back=rules_text + "。练习文件 simplify_path.py，用 pytest 跑")
+    b = note(id="b", front="写出 LeetCode 的 simplify_path 函数？", back=rules_text + "，返回结果。打开 simplify_path.py 自己写，再用 pytest 跑测试")
+    assert [i for i, _ in _dups(a, b)] == ["b"]
+
+
 def test_near_duplicate_ignores_parallel_facts_with_other_numbers() -> None:
     a = note(id="a", text="LLaMA-2-7B per token KV cache: 2 × 32 × 32 × 128 = {{c1::262,144}} elements, 4,096 tokens need 2 GiB")
     b = note(id="b", text="LLaMA-3-8B per token KV cache: 2 × 32 × 8 × 128 = {{c1::65,536}} elements, 8,192 tokens need 1 GiB")
