@@ -49,7 +49,6 @@ _QUOTED = re.compile(r"「[^」]*」|“[^”]*”|\"[^\"\n]*\"|『[^』]*』")
 _QUESTION = re.compile(r"[?？]")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
 _NUMBER_BYTES = re.compile(rb"(?<![a-z_.\d])(?:\d+\.\d+|\d{3,})")
 _WORD_BYTES = re.compile(rb"[a-z_]{4,}")
 _PAREN_AFTER = re.compile(r"[ \t]*[^\s（(，。；、,;:：|]{0,2}[ \t]*[（(]([^（）()]*)[）)]")  # "}}（…）", "}} 倍（…）"
@@ -197,7 +196,7 @@ def _equation_holds(clause: str, value: float) -> bool:
             sides.append([])
         else:
             sides[-1].append(token)
-    exprs = [_python_expr(side, value) for side in sides]
+    exprs = [_python_expr(side) for side in sides]
     usable = [e for e in exprs if e]
     has_placeholder = [e for e in usable if "_A_" in e]
     if len(usable) < 2 or not has_placeholder or not any(ch in e for e in usable for ch in "+-*/"):
@@ -209,7 +208,7 @@ def _equation_holds(clause: str, value: float) -> bool:
     return all(abs(v - numbers[0]) <= 0.01 * max(abs(numbers[0]), 1e-9) for v in numbers)
 
 
-def _python_expr(side: Sequence[str], value: float) -> str:
+def _python_expr(side: Sequence[str]) -> str:
     out = []
     for token in side:
         if token == _PLACEHOLDER:
@@ -231,18 +230,27 @@ def _python_expr(side: Sequence[str], value: float) -> str:
 def _evaluate(expr: str) -> float | None:
     """Arithmetic of + - * / on numbers only; None for anything else."""
     try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
+        return _arith(ast.parse(expr, mode="eval").body)
+    except (SyntaxError, ArithmeticError, ValueError):
         return None
-    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Add, ast.Sub, ast.Mult,
-               ast.Div, ast.USub)
-    if not all(isinstance(node, allowed) for node in ast.walk(tree)):
-        return None
-    try:
-        result = eval(compile(tree, "<arith>", "eval"), {"__builtins__": {}})  # only + - * / on numbers
-    except (ArithmeticError, ValueError):
-        return None
-    return float(result) if isinstance(result, (int, float)) else None
+
+
+def _arith(node: ast.expr) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_arith(node.operand)
+    if isinstance(node, ast.BinOp):
+        left, right = _arith(node.left), _arith(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            return left / right
+    raise ValueError("not plain arithmetic")
 
 
 def _number(answer: str) -> float | None:
