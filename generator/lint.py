@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
+from generator.design import duplicate_problems, note_warnings
 from generator.errors import DataError, Level, Problem
 from generator.mathfit import math_fit_problems
 from generator.render import strip_tags
@@ -36,6 +37,7 @@ def lint(deck: Deck, notes: list[RenderedNote]) -> list[Problem]:
         if key in fronts:
             problems.append(Problem(str(topic.path), line, f"same front as note '{fronts[key]}'", note.id, "warning"))
         fronts.setdefault(key, note.id)
+    problems.extend(duplicate_problems(deck))
     errors = [p for p in problems if p.level == "error"]
     if errors:
         raise DataError(errors)
@@ -59,6 +61,7 @@ def check_note(note: Note, fields: Sequence[str], require_sources: bool = False)
                           "move detail to back or extra)", "warning"))
     if note.back is not None and len(fields[1]) > MAX_BACK_CHARS and len(_plain(fields[1])) > MAX_BACK_CHARS:
         found.append((f"back is long (over {MAX_BACK_CHARS} characters); move detail to extra", "warning"))
+    found.extend((message, "warning") for message in note_warnings(note))
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Callable, Literal, Sequence, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from generator.design import RULES
 from generator.errors import DataError, Problem
 from generator.loader import Document, load_yaml, read_source
 
@@ -59,9 +60,13 @@ class Note(_Strict):
     sources: list[Source] = []
     tags: list[Tag] = []
     advice: bool = False
+    allow: dict[str, Text] = {}  # design-lint rule name -> why this note may break it
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> "Note":
+        unknown = sorted(set(self.allow) - set(RULES))
+        if unknown:
+            raise ValueError(f"unknown rule {', '.join(map(repr, unknown))} in 'allow' (expected: {', '.join(RULES)})")
         if self.kind == "cloze":
             if self.text is None:
                 raise ValueError("a cloze note needs 'text' (expected {{c1::…}} in it)")

@@ -28,7 +28,7 @@ def test_unknown_key_suggests_closest(mini_data: Path) -> None:
     problems = _problems(mini_data, "topic: Bad\nnotes:\n  - id: x\n    front: q\n    back: a\n    extar: e\n")
     assert len(problems) == 1
     assert problems[0].endswith("09-bad.yaml:6: note 'x': unknown field 'extar' (did you mean 'extra'? "
-                                "expected: id, kind, front, back, text, extra, sources, tags, advice)")
+                                "expected: id, kind, front, back, text, extra, sources, tags, advice, allow)")
 
 
 @pytest.mark.parametrize(
