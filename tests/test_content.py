@@ -106,7 +106,7 @@ FOLLOW_UP_FACTS: dict[str, tuple[set[str], list[str]]] = {
     "rl-grpo-length-bias": ({"2503.20783"}, ["1/|o_i|"]),
     "rl-grpo-std-bias": ({"2503.20783"}, [r"\text{std}"]),
     "rl-drgrpo-fix": ({"2503.20783"}, ["不除 std"]),
-    "rl-dapo-clip-higher": ({"2503.14476"}, ["{{c1::0.2}}", "{{c2::0.28}}"]),
+    "rl-dapo-clip-higher": ({"2503.14476"}, ["0.2", "{{c1::0.28}}"]),
     "attn-prefill-vs-decode": ({"2309.06180"}, ["compute-bound", "memory-bound"]),
     "attn-paged-attention-what": ({"2309.06180"}, ["block table"]),
     "attn-kv-waste-sources": ({"2309.06180"}, ["20.4%–38.2%"]),
@@ -133,7 +133,7 @@ def test_follow_up_facts_are_taught_and_cited() -> None:
 
 def test_follow_up_topics_have_interview_outlines() -> None:
     outlines = [n for n in NOTES if "outline" in n.tags]
-    for subject in ["DPO 的 loss 是怎么推出来的", "DPO 有什么问题", "GRPO 有什么已知问题", "MoE 负载均衡"]:
+    for subject in ["推导一下 DPO 的 loss", "DPO 的已知问题", "GRPO 的已知问题", "MoE 负载均衡"]:
         assert any(subject in (n.front or "") for n in outlines), subject
 
 
