@@ -151,3 +151,97 @@ def test_one_quote_style_and_one_spelling_per_term() -> None:
         quoted = re.findall(r'"([^"]*)"', text)  # "…" is for verbatim English; Chinese quotes are 「…」
         assert not [q for q in quoted if re.search(r"[\u4e00-\u9fff]", q)], n.id
         assert "全量微调" not in text and "裁剪" not in text and "截断" not in text, n.id
+
+
+# --- Follow-ups an interviewer asks next (issue 15, section 4) ---------------------------------
+
+BY_ID = {n.id: n for n in NOTES}
+
+
+def _fu_text(note_id: str) -> str:
+    note = BY_ID[note_id]
+    return " ".join(filter(None, [note.front, note.back, note.text, note.extra]))
+
+
+def _fu_cited(note_id: str) -> set[str]:
+    return {s.arxiv for s in BY_ID[note_id].sources if s.arxiv}
+
+
+# note id -> (arXiv ids it must cite, strings its text must contain)
+FOLLOW_UP_FACTS: dict[str, tuple[set[str], list[str]]] = {
+    "rl-dpo-optimal-policy": ({"2305.18290"}, ["Z(x)", r"\exp"]),
+    "rl-dpo-reward-reparam": ({"2305.18290"}, [r"\beta \log Z(x)"]),
+    "rl-dpo-bradley-terry": ({"2305.18290"}, [r"\sigma\big(r^*(x,y_1) - r^*(x,y_2)\big)"]),
+    "rl-dpo-z-cancels": ({"2305.18290"}, ["抵消"]),
+    "rl-dpo-deterministic-overfit": ({"2310.12036"}, [r"+\infty"]),
+    "rl-ipo-loss": ({"2310.12036"}, [r"\tfrac{1}{2\tau}"]),
+    "rl-kto-data": ({"2402.01306"}, ["不需要成对偏好"]),
+    "rl-simpo-reward": ({"2405.14734"}, [r"\frac{\beta}{|y|}", "不需要 reference model"]),
+    "rl-orpo-loss": ({"2403.07691"}, [r"\text{odds}", "不需要 reference model"]),
+    "mem-lora-init": ({"2106.09685"}, ["{{c2::0}}", "随机高斯"]),
+    "mem-lora-alpha-scaling": ({"2106.09685"}, [r"$\alpha / r$"]),
+    "mem-lora-merge": ({"2106.09685"}, ["W = W_0 + BA"]),
+    "mem-qlora-nf4": ({"2305.14314"}, ["正态"]),
+    "mem-qlora-double-quant": ({"2305.14314"}, ["{{c3::0.127}}", "{{c4::3 GB}}"]),
+    "mem-qlora-paged-optimizers": ({"2305.14314"}, ["统一内存"]),
+    "mp-fp16-format": ({"1710.03740"}, ["{{c1::5}}", "{{c2::10}}"]),
+    "mp-fp16-range": ({"1710.03740"}, ["{{c1::65504}}", "2^{-14}", "2^{-24}"]),
+    "mp-fp8-formats": ({"2209.05433"}, ["{{c1::448}}", "{{c2::57344}}"]),
+    "mp-fp8-v3-e4m3-everywhere": ({"2412.19437"}, ["E4M3", "1×128", "128×128"]),
+    "mem-korthikanti-formula": ({"2205.05198"}, ["34 + 5as/h"]),
+    "mem-korthikanti-recompute": ({"2205.05198"}, ["34\\,sbh/t", "2\\,sbh"]),
+    "mem-logits-memory": ({"2411.09009"}, ["128{,}256", "4.2 GB"]),
+    "rl-gae-formula": ({"1506.02438"}, [r"(\gamma\lambda)^l"]),
+    "rl-ppo-value-loss": ({"1707.06347"}, [r"(V_\theta(s_t) - V_t^{targ})^2"]),
+    "rl-rm-pairwise-loss": ({"2203.02155"}, [r"\log\sigma\big(r_\theta(x,y_w) - r_\theta(x,y_l)\big)"]),
+    "rl-rm-comparisons": ({"2203.02155"}, ["{{c1::4 到 9}}", "{{c3::6B}}"]),
+    "rl-grpo-equal-rewards": ({"2402.03300", "2503.14476"}, ["advantage 全为 0"]),
+    "rl-grpo-length-bias": ({"2503.20783"}, ["1/|o_i|"]),
+    "rl-grpo-std-bias": ({"2503.20783"}, [r"\text{std}"]),
+    "rl-drgrpo-fix": ({"2503.20783"}, ["不除 std"]),
+    "rl-dapo-clip-higher": ({"2503.14476"}, ["0.2", "{{c1::0.28}}"]),
+    "attn-prefill-vs-decode": ({"2309.06180"}, ["compute-bound", "memory-bound"]),
+    "attn-paged-attention-what": ({"2309.06180"}, ["block table"]),
+    "attn-kv-waste-sources": ({"2309.06180"}, ["20.4%–38.2%"]),
+    "attn-rope-what": ({"2104.09864"}, ["R_{n-m}"]),
+    "attn-yarn-what": ({"2309.00071"}, [r"0.1\ln s + 1"]),
+    "ds-yarn-v2": ({"2405.04434"}, ["k_t^R", "{{c2::40}}"]),
+    "ds-yarn-v3": ({"2412.19437"}, ["{{c2::32K}}"]),
+    "ds-moe-gating": ({"2405.04434", "2412.19437"}, ["{{c1::Softmax}}", "{{c2::Sigmoid}}"]),
+    "ds-switch-balance-loss": ({"2101.03961"}, [r"\alpha \cdot N \cdot \sum_{i=1}^{N} f_i \cdot P_i"]),
+    "ds-v2-three-balance-losses": ({"2405.04434"}, ["0.003", "0.05", "0.02"]),
+    "ds-v3-vs-v2-balancing": ({"2412.19437"}, ["b_i"]),
+    "zero-fsdp-mapping": ({"2304.11277"}, ["{{c1::ZeRO-3}}", "{{c2::ZeRO-2}}"]),
+}
+
+
+def test_follow_up_facts_are_taught_and_cited() -> None:
+    for note_id, (papers, facts) in FOLLOW_UP_FACTS.items():
+        assert note_id in BY_ID, note_id
+        assert papers <= _fu_cited(note_id), (note_id, papers - _fu_cited(note_id))
+        text = _fu_text(note_id)
+        for fact in facts:
+            assert fact in text, (note_id, fact)
+
+
+def test_follow_up_topics_have_interview_outlines() -> None:
+    outlines = [n for n in NOTES if "outline" in n.tags]
+    for subject in ["推导一下 DPO 的 loss", "DPO 的已知问题", "GRPO 的已知问题", "MoE 负载均衡"]:
+        assert any(subject in (n.front or "") for n in outlines), subject
+
+
+def test_every_arxiv_citation_names_a_section() -> None:
+    missing = [(n.id, s.arxiv) for n in NOTES for s in n.sources if s.arxiv and not (s.section or "").strip()]
+    assert missing == []
+
+
+def test_fact_cards_point_to_the_model_exercises() -> None:
+    extras = {n.id: n.extra or "" for n in NOTES}
+    expected = {
+        "kv_cache_bytes": "attn-llama2-7b-kv",
+        "model_state_bytes": "zero-formulas",
+        "lora_trainable_params": "mem-lora-formula",
+        "grpo_advantages": "rl-grpo-advantage",
+    }
+    for name, note_id in expected.items():
+        assert f"`build/exercises/{name}.py`" in extras[note_id], (name, note_id)
