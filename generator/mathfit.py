@@ -66,9 +66,13 @@ def formula_width_px(tex: str, display: bool) -> float:
     return sum(columns) * PX_PER_EM
 
 
-def fits_phone(tex: str, display: bool) -> bool:
-    """True when the formula is estimated to fit the phone's text column."""
-    return formula_width_px(tex, display) <= PHONE_COLUMN_PX
+LIST_INDENT_PX = 24  # ul/ol indent on the card (padding-left 1.3em of 18 px text), per level
+
+
+def fits_phone(tex: str, display: bool, indent_levels: int = 0) -> bool:
+    """True when the formula is estimated to fit the phone's text column (narrower by one list
+    indent per enclosing list: `indent_levels`)."""
+    return formula_width_px(tex, display) <= PHONE_COLUMN_PX - LIST_INDENT_PX * indent_levels
 
 
 class _Estimator:

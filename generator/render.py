@@ -166,15 +166,19 @@ def display_math_out_of_paragraphs(state: Any) -> None:
     inline math too wide for a phone's line (generator.mathfit: MathJax 3 cannot wrap it)."""
     from markdown_it.token import Token
 
-    def display(token: Token) -> bool:
-        return token.type == "math_inline_double" or (
-            token.type == "math_inline" and not fits_phone(token.content, display=False))
-
     tokens: list[Token] = state.tokens
     out: list[Token] = []
+    lists = 0  # lists enclosing the current token: each narrows the column
     i = 0
     while i < len(tokens):
         opened, inline = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
+        lists += {"bullet_list_open": 1, "ordered_list_open": 1, "bullet_list_close": -1,
+                  "ordered_list_close": -1}.get(opened.type, 0)
+
+        def display(token: Token, lists: int = lists) -> bool:
+            return token.type == "math_inline_double" or (
+                token.type == "math_inline" and not fits_phone(token.content, display=False, indent_levels=lists))
+
         if (opened.type != "paragraph_open" or inline is None or inline.type != "inline"
                 or not any(display(c) for c in inline.children or [])):
             out.append(opened)
