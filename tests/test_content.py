@@ -62,9 +62,16 @@ def test_wrong_claims_from_the_write_up_are_never_taught() -> None:
             assert not re.search(pattern, text), (note.id, pattern)
 
 
+EXERCISES = ["simplify_path", "resolve_path", "relative_path",
+             "model_state_bytes", "kv_cache_bytes", "lora_trainable_params", "grpo_advantages"]
+
+
 def test_exercise_cards_name_the_files() -> None:
+    """Every shipped exercise is pointed at from a card, by the path the build writes it to."""
+    shipped = sorted(p.name.removesuffix(".yaml") for p in (ROOT / "data" / "exercises").glob("*.yaml"))
+    assert shipped == sorted(EXERCISES)
     text = " ".join(_text(n) for n in NOTES)
-    for name in ["simplify_path", "resolve_path", "relative_path"]:
+    for name in EXERCISES:
         assert f"build/exercises/{name}.py" in text, name
 
 
