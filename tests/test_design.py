@@ -196,7 +196,7 @@ def test_lint_reports_design_warnings_located_with_the_rule_name(mini_data: Path
     from generator.templating import default_templates_dir
 
     deck = load_deck(mini_data)
-    notes, _ = render_notes(deck, default_templates_dir(), jobs=1)
+    notes, _ = render_notes(deck, default_templates_dir())
     messages = [str(p) for p in lint(deck, notes)]
     assert any(m.endswith("09-design.yaml:3: warning: note 'two-questions': [multi-question] front asks 2 "
                           "questions; split it into one note per question (or allow it with a reason, "
