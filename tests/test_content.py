@@ -213,7 +213,7 @@ FOLLOW_UP_FACTS: dict[str, tuple[set[str], list[str]]] = {
     "attn-rope-what": ({"2104.09864"}, ["R_{n-m}"]),
     "attn-yarn-what": ({"2309.00071"}, [r"0.1\ln s + 1"]),
     "ds-yarn-v2": ({"2405.04434"}, ["k_t^R", "{{c2::40}}"]),
-    "ds-yarn-v3": ({"2412.19437"}, ["{{c2::32K}}"]),
+    "ds-yarn-v3": ({"2412.19437"}, ["{{c1::32K}}", r"{{c2::$0.1\ln s + 1$}}", r"0.0707\ln s + 1"]),
     "ds-moe-gating": ({"2405.04434", "2412.19437"}, ["{{c1::Softmax}}", "{{c2::Sigmoid}}"]),
     "ds-switch-balance-loss": ({"2101.03961"}, [r"\alpha \cdot N \cdot \sum_{i=1}^{N} f_i \cdot P_i"]),
     "ds-v2-three-balance-losses": ({"2405.04434"}, ["0.003", "0.05", "0.02"]),
