@@ -62,9 +62,16 @@ def test_wrong_claims_from_the_write_up_are_never_taught() -> None:
             assert not re.search(pattern, text), (note.id, pattern)
 
 
+EXERCISES = ["simplify_path", "resolve_path", "relative_path",
+             "model_state_bytes", "kv_cache_bytes", "lora_trainable_params", "grpo_advantages"]
+
+
 def test_exercise_cards_name_the_files() -> None:
+    """Every shipped exercise is pointed at from a card, by the path the build writes it to."""
+    shipped = sorted(p.name.removesuffix(".yaml") for p in (ROOT / "data" / "exercises").glob("*.yaml"))
+    assert shipped == sorted(EXERCISES)
     text = " ".join(_text(n) for n in NOTES)
-    for name in ["simplify_path", "resolve_path", "relative_path"]:
+    for name in EXERCISES:
         assert f"build/exercises/{name}.py" in text, name
 
 
@@ -206,7 +213,7 @@ FOLLOW_UP_FACTS: dict[str, tuple[set[str], list[str]]] = {
     "attn-rope-what": ({"2104.09864"}, ["R_{n-m}"]),
     "attn-yarn-what": ({"2309.00071"}, [r"0.1\ln s + 1"]),
     "ds-yarn-v2": ({"2405.04434"}, ["k_t^R", "{{c2::40}}"]),
-    "ds-yarn-v3": ({"2412.19437"}, ["{{c2::32K}}"]),
+    "ds-yarn-v3": ({"2412.19437"}, ["{{c1::32K}}", r"{{c2::$0.1\ln s + 1$}}", r"0.0707\ln s + 1"]),
     "ds-moe-gating": ({"2405.04434", "2412.19437"}, ["{{c1::Softmax}}", "{{c2::Sigmoid}}"]),
     "ds-switch-balance-loss": ({"2101.03961"}, [r"\alpha \cdot N \cdot \sum_{i=1}^{N} f_i \cdot P_i"]),
     "ds-v2-three-balance-losses": ({"2405.04434"}, ["0.003", "0.05", "0.02"]),
@@ -233,6 +240,33 @@ def test_follow_up_topics_have_interview_outlines() -> None:
 def test_every_arxiv_citation_names_a_section() -> None:
     missing = [(n.id, s.arxiv) for n in NOTES for s in n.sources if s.arxiv and not (s.section or "").strip()]
     assert missing == []
+
+
+# Sections re-read in the papers' text for the follow-up cards (the first draft cited some from memory).
+VERIFIED_SECTIONS: dict[str, tuple[str, list[str]]] = {
+    "rl-dpo-deterministic-overfit": ("2310.12036", ["§4.2"]),
+    "rl-ipo-loss": ("2310.12036", ["§5.2", "Eq. 17"]),
+    "rl-kto-data": ("2402.01306", ["§4.1", "Eq. 7"]),
+    "rl-simpo-reward": ("2405.14734", ["§2.2", "Eq. 4"]),
+    "rl-simpo-margin": ("2405.14734", ["§2.3", "Eq. 5–6"]),
+    "rl-grpo-length-bias": ("2503.20783", ["§3.1"]),
+    "rl-drgrpo-fix": ("2503.20783", ["§3.2"]),  # the fix is §3.2; §3.1 only names the biases
+    "rl-dapo-clip-higher": ("2503.14476", ["§3.1", "§4.1"]),  # 0.2 / 0.28 are set in §4.1
+    "rl-dapo-token-level": ("2503.14476", ["§3.3"]),
+    "rl-gae-lambda": ("1506.02438", ["Eq. 16–18"]),
+    "attn-yarn-what": ("2309.00071", ["§3.2", "§3.4"]),
+    "zero-fsdp-mapping": ("2304.11277", ["§3.2"]),
+}
+
+
+def test_follow_up_citations_name_the_verified_sections() -> None:
+    for note_id, (arxiv, parts) in VERIFIED_SECTIONS.items():
+        cited = " ".join(_cited(BY_ID[note_id], arxiv))
+        for part in parts:
+            assert part in cited, (note_id, part, cited)
+    assert "Fig. 1" not in " ".join(_cited(BY_ID["rl-drgrpo-fix"], "2503.20783"))
+    ieee = [s.section or "" for s in BY_ID["mp-fp16-range"].sources if "IEEE 754" in s.title]
+    assert ieee and "Table 3.5" in ieee[0]
 
 
 def test_fact_cards_point_to_the_model_exercises() -> None:
