@@ -69,10 +69,14 @@ def formula_width_px(tex: str, display: bool) -> float:
 LIST_INDENT_PX = 24  # ul/ol indent on the card (padding-left 1.3em of 18 px text), per level
 
 
+INLINE_MARGIN = 0.85  # inline math cannot wrap or scroll: keep a margin for the estimate's error
+
+
 def fits_phone(tex: str, display: bool, indent_levels: int = 0) -> bool:
     """True when the formula is estimated to fit the phone's text column (narrower by one list
-    indent per enclosing list: `indent_levels`)."""
-    return formula_width_px(tex, display) <= PHONE_COLUMN_PX - LIST_INDENT_PX * indent_levels
+    indent per enclosing list: `indent_levels`); inline math only with a margin to spare."""
+    column = PHONE_COLUMN_PX - LIST_INDENT_PX * indent_levels
+    return formula_width_px(tex, display) <= column * (1.0 if display else INLINE_MARGIN)
 
 
 class _Estimator:
