@@ -283,8 +283,9 @@ def write_preview(result: PreviewResult, out_dir: Path) -> tuple[list[Path], lis
 def preview_summary(result: PreviewResult, out_dir: Path) -> str:
     """The preview in one line: how many cards, rendered by what, and where to open it."""
     notes = len({c.note_id for c in result.cards})
+    pages = sum(1 for name in result.files if name == INDEX or re.fullmatch(r"page-\d+\.html", name))
     return (f"{len(result.cards)} cards of {notes} notes rendered by {result.renderer} → "
-            f"{display_path(out_dir / INDEX)}")
+            f"{display_path(out_dir / INDEX)}" + (f" ({pages} pages)" if pages > 1 else ""))
 
 
 def preview_report(result: PreviewResult, out_dir: Path, written: Sequence[Path],

@@ -92,6 +92,11 @@ def test_gallery_switches_width_theme_and_filters(browser: Any, mini_data: Path,
     assert page.text_content("#shown") == f"{len(advice)} shown, {len(advice)} on this page"
     assert page.is_checked(f"input[value={DESKTOP.name}]") and page.is_checked("input[value=night]")
     assert all(url.startswith(("file://", "about:")) for url in requests), "the gallery must work offline"
+    page.set_viewport_size({"width": PHONE.width, "height": PHONE.height})  # with the page links: still short
+    header = page.evaluate("() => { const h = document.querySelector('header'); return "
+                           "{height: h.getBoundingClientRect().height, position: getComputedStyle(h).position}; }")
+    assert page.is_visible("nav.pages") and header["position"] == "static" and header["height"] < PHONE.height / 2
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE.width
     page.close()
 
 
