@@ -9,6 +9,7 @@ Nothing here writes outside the preview folder: the lock is stamped in memory on
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 import tempfile
 from dataclasses import asdict, dataclass, field, replace
@@ -29,6 +30,10 @@ from generator.report import Line
 from generator.templating import environment, override_dir
 
 INDEX = "index.html"
+# Cards per gallery page. Every card side is an iframe written into the page (it shows without
+# script), and a browser builds every iframe of a page as it loads, lazy or not (a file:// or
+# srcdoc frame is never lazy): ~800 frames on one page took 35 s to load in headless Chromium.
+PAGE_CARDS = 25
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,9 @@ class PreviewResult:
 
 
 def preview(data_dir: Path, templates_dir: Path | None = None, *,
-            use_anki: bool | None = None) -> PreviewResult:
-    """Render every card of the deck in data_dir into the gallery's files (nothing is written)."""
+            use_anki: bool | None = None, page_cards: int = PAGE_CARDS) -> PreviewResult:
+    """Render every card of the deck in data_dir into the gallery's files (nothing is written):
+    index.html and page-N.html, at most page_cards cards each."""
     templates_dir = override_dir(data_dir, templates_dir)
     p = prepare(data_dir, templates_dir)  # the build's own pipeline; the lock is stamped in memory only
     deck, notes, media, notetypes, warnings = p.deck, p.notes, p.media, p.notetypes, list(p.warnings)
@@ -112,14 +118,40 @@ def preview(data_dir: Path, templates_dir: Path | None = None, *,
     else:
         warnings.append(Problem(str(data_dir), None, f"preview shows math as TeX source: Anki's MathJax "
                                 f"is not installed ({INSTALL_HINT})", None, "warning"))
-    page = environment(templates_dir).get_template("preview/index.html.j2").render(
-        mathjax=Markup(page_scripts(mathjax, copied=True)) if mathjax else None,
-        mathjax_version=f"MathJax {mathjax.mathjax_version} from aqt {mathjax.aqt_version}" if mathjax else "",
-        deck=deck.name, renderer=renderer, anki=use_anki, clients=[asdict(c) for c in CLIENTS],
-        cards=cards, docs=docs, topics=list(dict.fromkeys(topics.values())),
-        tags=sorted({t for c in cards for t in c.tags}))
-    files[INDEX] = page.encode()
+    pages = paginate(cards, page_cards)
+    nav = [{"name": page_name(n), "topics": list(dict.fromkeys(c.topic for c in page)), "count": len(page)}
+           for n, page in enumerate(pages, 1)]
+    index = [[n, c.topic, list(c.tags)] for n, page in enumerate(pages, 1) for c in page]  # for the filters
+    template = environment(templates_dir).get_template("preview/index.html.j2")
+    for n, page in enumerate(pages, 1):
+        files[page_name(n)] = template.render(
+            mathjax=Markup(page_scripts(mathjax, copied=True)) if mathjax else None,
+            mathjax_version=f"MathJax {mathjax.mathjax_version} from aqt {mathjax.aqt_version}" if mathjax else "",
+            deck=deck.name, renderer=renderer, anki=use_anki, clients=[asdict(c) for c in CLIENTS],
+            cards=page, docs=docs, topics=list(dict.fromkeys(topics.values())),
+            tags=sorted({t for c in cards for t in c.tags}), total=len(cards), pages=nav, page=n,
+            index=index).encode()
     return PreviewResult(files, cards, renderer, data_dir, templates_dir, warnings)
+
+
+def page_name(number: int) -> str:
+    """The file of the gallery's page `number` (1-based): the first is index.html."""
+    return INDEX if number == 1 else f"page-{number}.html"
+
+
+def paginate(cards: Sequence[CardView], size: int) -> list[list[CardView]]:
+    """Cards in deck order, at most `size` a page; a topic starts a new page unless it fits
+    whole on the last one, and a topic larger than a page is split."""
+    pages: list[list[CardView]] = []
+    for _, group in itertools.groupby(cards, key=lambda c: c.topic):
+        run = list(group)
+        for start in range(0, len(run), size):
+            chunk = run[start:start + size]
+            if pages and start == 0 and len(pages[-1]) + len(run) <= size:
+                pages[-1].extend(chunk)
+            else:
+                pages.append(chunk)
+    return pages or [[]]
 
 
 def card_document(body: str, client: Client, ordinal: int, *, night: bool, css: str | None = None,
@@ -252,8 +284,9 @@ def write_preview(result: PreviewResult, out_dir: Path) -> tuple[list[Path], lis
 def preview_summary(result: PreviewResult, out_dir: Path) -> str:
     """The preview in one line: how many cards, rendered by what, and where to open it."""
     notes = len({c.note_id for c in result.cards})
+    pages = sum(1 for name in result.files if name == INDEX or re.fullmatch(r"page-\d+\.html", name))
     return (f"{len(result.cards)} cards of {notes} notes rendered by {result.renderer} → "
-            f"{display_path(out_dir / INDEX)}")
+            f"{display_path(out_dir / INDEX)}" + (f" ({pages} pages)" if pages > 1 else ""))
 
 
 def preview_report(result: PreviewResult, out_dir: Path, written: Sequence[Path],
