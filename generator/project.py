@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import UsageError
+from generator.errors import UsageError, display_path
 
 DECK_FILE = "deck.yaml"
 
@@ -48,8 +48,12 @@ def find_deck(data: Path | None = None, start: Path | None = None) -> DeckFolder
         if not data.exists():
             raise UsageError(f"--data '{data}' not found (expected a deck folder or its data/ folder; "
                              "`cardsmith init DIR` creates a deck folder)")
-        raise UsageError(f"--data '{data}' has no {DECK_FILE} and no data/{DECK_FILE} (expected a deck folder "
-                         "or its data/ folder; `cardsmith init DIR` creates a deck folder)")
+        found = "is a file" if not data.is_dir() else f"has no {DECK_FILE} and no data/{DECK_FILE}"
+        try:  # inside a deck folder (its deck.yaml, data/topics/…): name the folder to pass instead
+            hint = f"pass --data '{display_path(find_deck(start=data if data.is_dir() else data.parent).root)}'"
+        except UsageError:
+            hint = "`cardsmith init DIR` creates a deck folder"
+        raise UsageError(f"--data '{data}' {found} (expected a deck folder or its data/ folder; {hint})")
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "data" / DECK_FILE).is_file():
