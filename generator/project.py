@@ -104,8 +104,22 @@ def create_deck(root: Path, name: str | None = None) -> list[Path]:
                          f"{' …' if len(existing) > 3 else ''}; init never overwrites (choose an empty folder)")
     if root.exists() and not root.is_dir():
         raise UsageError(f"'{root}' is a file (expected a folder to create the deck in)")
+    _check_deck_file(root / "data" / DECK_FILE, files[root / "data" / DECK_FILE])
     written, _ = write_outputs({path: text.encode() for path, text in files.items()}, _mkdirs(root))
     return written
+
+
+def _check_deck_file(path: Path, text: str) -> None:
+    """A deck.yaml init would write must load (the name, from --name or the folder, may not fit)."""
+    from generator.errors import DataError
+    from generator.loader import load_yaml
+    from generator.model import DeckFile, validate
+
+    try:
+        validate(load_yaml(path, text.encode()), DeckFile)
+    except DataError as exc:
+        raise UsageError(f"cannot start a deck with that name: {exc.problems[0].message} "
+                         "(choose another with --name)") from None
 
 
 def _mkdirs(root: Path) -> Path:

@@ -461,6 +461,24 @@ def test_init_never_overwrites(already: str, tmp_path: Path) -> None:
     assert _tree(tmp_path) == before
 
 
+@pytest.mark.parametrize("folder, name", [("q", 'The "best" deck'), ("q", "  "), ("q", "x" * 101), ("a::b", None)])
+def test_init_refuses_a_name_that_cannot_build(folder: str, name: str | None, tmp_path: Path) -> None:
+    result = _invoke(["init", str(tmp_path / folder)] + (["--name", name] if name is not None else []))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cardsmith: ") and "--name" in lines[0], lines
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("folder, name", [("my_vocab-deck", None), ("q", "Physics: mechanics, Bob's 日本語")])
+def test_init_then_build_with_any_fitting_name(folder: str, name: str | None, tmp_path: Path) -> None:
+    result = _invoke(["init", str(tmp_path / folder)] + (["--name", name] if name is not None else []))
+    assert result.exit_code == 0, result.output
+    result = _invoke(["build", "-q", "--data", str(tmp_path / folder)])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / folder / "build").glob("*.apkg"))) == 1
+
+
 @pytest.mark.parametrize("where, found, todo", [
     ("missing", "'{arg}' not found", "cardsmith init"),
     ("empty-folder", "has no deck.yaml and no data/deck.yaml", "cardsmith init"),
