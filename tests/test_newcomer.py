@@ -29,7 +29,7 @@ from anki_helpers import import_apkg, new_collection
 from generator.cli import main
 from generator.errors import DataError
 from generator.loader import load_yaml
-from generator.model import CLOZE_RE, validate
+from generator.model import CLOZE_RE, load_deck, validate
 from generator.project import create_deck
 from generator.schema import SCHEMAS
 from test_anki_e2e import LEFTOVER
@@ -131,11 +131,12 @@ finally:
 """
 
 
-def _audited_run(installed: Installed, args: list[str], cwd: Path, report: Path) -> tuple[int, list[Path]]:
+def _audited_run(installed: Installed, args: list[str], cwd: Path, report: Path) -> list[Path]:
+    """Run `cardsmith ARGS…` like AUDITED says; every path it opened or listed."""
     done = subprocess.run([str(installed.bin / "python"), "-c", AUDITED, str(ROOT), str(report), *args],
                           cwd=cwd, env=_clean_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.returncode, [Path(p) for p in json.loads(report.read_text(encoding="utf-8"))]
+    return [Path(p) for p in json.loads(report.read_text(encoding="utf-8"))]
 
 
 def _anki_snapshot(apkg: Path, folder: Path) -> tuple[dict[tuple[str, ...], str], dict[str, tuple[str, str]]]:
@@ -189,13 +190,11 @@ def test_newcomer_init_build_import_override(installed: Installed, tmp_path: Pat
     stored, sides = _anki_snapshot(apkg, tmp_path / "anki1")
 
     # One note of each kind, each card with both sides rendered, nothing left of the templates.
-    notetypes = {value for key, value in stored.items() if key[0] == "note" and key[2] == "notetype"}
-    assert len(notetypes) == 3, notetypes
-    texts = [v for k, v in stored.items() if k[0] == "note" and k[2] == "Text" and v]
-    deletions = sum(len(set(CLOZE_RE.findall(text))) for text in texts)
-    notes = {key[1] for key in stored if key[0] == "note"}
-    reverse = sum(1 for k, v in stored.items() if k[0] == "note" and k[2] == "notetype" and "everse" in v)
-    assert len(sides) == len(notes) - len(texts) + reverse + deletions
+    notes = [note for _, note, _ in load_deck(deck / "data").notes()]
+    assert {note.kind for note in notes} == {"basic", "reverse", "cloze"}
+    assert {key[1] for key in stored if key[0] == "note"} == {note.id for note in notes}
+    assert len(sides) == sum(len(set(CLOZE_RE.findall(note.text or ""))) if note.kind == "cloze"
+                             else 2 if note.kind == "reverse" else 1 for note in notes)
     for card, (front, back) in sides.items():
         assert _visible(front) and _visible(back), f"empty side on card {card}"
         assert not LEFTOVER.search(front) and not LEFTOVER.search(back), f"unrendered template syntax on {card}"
@@ -209,11 +208,10 @@ def test_newcomer_init_build_import_override(installed: Installed, tmp_path: Pat
     override.parent.mkdir(parents=True)
     override.write_text('<ol class="my-sources">{% for s in sources %}<li>{{ s.title }}</li>{% endfor %}</ol>\n',
                         encoding="utf-8")
-    code, opened = _audited_run(installed, ["build"], topics, tmp_path / "opened.json")
-    assert code == 0
+    opened = _audited_run(installed, ["build"], topics, tmp_path / "opened.json")
     assert [p for p in opened if p.is_relative_to(ROOT)] == [], "the installed tool read this checkout"
-    theme = installed.bin.parent
-    assert override.resolve() in opened and any(p.is_relative_to(theme) and p.name == "style.css" for p in opened)
+    theme = [p.parent for p in opened if p.is_relative_to(installed.bin.parent) and p.match("generator/theme/anki/*")]
+    assert override.resolve() in opened and theme, "the audit saw neither the override nor the installed theme"
     (apkg2,) = (deck / "build").glob("*.apkg")
     stored2, sides2 = _anki_snapshot(apkg2, tmp_path / "anki2")
     changed = {key for key in stored.keys() | stored2.keys() if stored.get(key) != stored2.get(key)}
@@ -364,6 +362,21 @@ def test_loader_and_exercise_schema_agree(change: str, schema_files: dict[str, d
     assert _schema_errors(schema_files, "exercise.schema.json", text), "the schema accepts it"
 
 
+def test_schema_without_out_writes_into_the_deck_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = tmp_path / "mydeck"
+    create_deck(deck)
+    shutil.rmtree(deck / "schemas")
+    monkeypatch.chdir(deck / "data" / "topics")
+    result = _invoke(["schema", "-q"])
+    assert result.exit_code == 0 and result.output == "", result.output
+    assert sorted(p.name for p in (deck / "schemas").iterdir()) == sorted(SCHEMAS)
+    assert not (deck / "data" / "topics" / "schemas").exists()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert _invoke(["schema", "-q"]).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "elsewhere" / "schemas").iterdir()) == sorted(SCHEMAS)
+
+
 # --- CLI habits --------------------------------------------------------------------------------
 
 
@@ -479,33 +492,32 @@ def test_init_then_build_with_any_fitting_name(folder: str, name: str | None, tm
     assert len(list((tmp_path / folder / "build").glob("*.apkg"))) == 1
 
 
-@pytest.mark.parametrize("where, found, todo", [
-    ("missing", "'{arg}' not found", "cardsmith init"),
-    ("empty-folder", "has no deck.yaml and no data/deck.yaml", "cardsmith init"),
-    ("deck-file", "is a file", "pass --data 'mydeck'"),
-    ("topics-folder", "has no deck.yaml and no data/deck.yaml", "pass --data 'mydeck'"),
-    ("no-deck-here", "no deck folder here", "cardsmith init"),
-    ("templates-missing", "--templates '{arg}' not found", "theme files"),
-])
-@pytest.mark.parametrize("command", ["build", "check"])
-def test_a_wrong_path_says_what_was_found_and_what_to_do(command: str, where: str, found: str, todo: str,
-                                                         new_deck: Path, tmp_path: Path,
+# (where the command runs, its options after the command, what the one line must say)
+WRONG_PATHS = {
+    "missing": ("", ["--data", "nope"], ["--data 'nope' not found", "cardsmith init"]),
+    "empty-folder": ("", ["--data", "empty"], ["has no deck.yaml and no data/deck.yaml", "cardsmith init"]),
+    "deck-file": ("", ["--data", "mydeck/data/deck.yaml"], ["is a file", "pass --data 'mydeck'"]),
+    "topics-folder": ("", ["--data", "mydeck/data/topics"], ["has no deck.yaml", "pass --data 'mydeck'"]),
+    "no-deck-here": ("empty", [], ["no deck folder here", "cardsmith init"]),
+    "templates-missing": ("mydeck", ["--templates", "nope"], ["--templates 'nope' not found", "theme files"]),
+    "templates-file": ("mydeck", ["--templates", ".gitignore"], ["--templates '.gitignore' is not a folder"]),
+}
+
+
+@pytest.mark.parametrize("where", WRONG_PATHS)
+@pytest.mark.parametrize("command", ["build", "check", "preview"])
+def test_a_wrong_path_says_what_was_found_and_what_to_do(command: str, where: str, new_deck: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    cwd, options, says = WRONG_PATHS[where]
+    assert new_deck.parent == tmp_path
     (tmp_path / "empty").mkdir()
-    monkeypatch.chdir(tmp_path)
-    arg = {"missing": "nope", "empty-folder": "empty", "deck-file": "mydeck/data/deck.yaml",
-           "topics-folder": "mydeck/data/topics", "templates-missing": "nope"}.get(where)
-    args = ([command] if arg is None or where == "templates-missing" else [command, "--data", arg])
-    if where == "templates-missing":
-        args += ["--data", "mydeck", "--templates", arg or ""]
-    if where == "no-deck-here":
-        monkeypatch.chdir(tmp_path / "empty")
+    monkeypatch.chdir(tmp_path / cwd)
     before = _tree(tmp_path)
-    result = _invoke(args)
+    result = _invoke([command, *options])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("cardsmith: "), lines
-    assert found.format(arg=arg) in lines[0] and todo in lines[0], lines[0]
+    assert all(part in lines[0] for part in says), lines[0]
     assert _tree(tmp_path) == before
 
 
