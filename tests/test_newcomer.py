@@ -150,7 +150,9 @@ def _anki_snapshot(apkg: Path, folder: Path) -> tuple[dict[tuple[str, ...], str]
     sides: dict[str, tuple[str, str]] = {}
     for note_id in col.find_notes(""):
         note = col.get_note(note_id)
-        stored[("note", note["Id"], "notetype")] = note.note_type()["name"]
+        notetype = note.note_type()
+        assert notetype is not None
+        stored[("note", note["Id"], "notetype")] = notetype["name"]
         stored[("note", note["Id"], "tags")] = " ".join(sorted(note.tags))
         stored.update({("note", note["Id"], name): value for name, value in note.items()})
         for card in note.cards():
@@ -161,8 +163,10 @@ def _anki_snapshot(apkg: Path, folder: Path) -> tuple[dict[tuple[str, ...], str]
         for template in notetype["tmpls"]:
             stored[("notetype", notetype["name"], template["name"], "front")] = template["qfmt"]
             stored[("notetype", notetype["name"], template["name"], "back")] = template["afmt"]
-    for deck in col.decks.all_names_and_ids():
-        stored[("deck", deck.name)] = str(col.decks.get(deck.id)["desc"])
+    for name in sorted(deck.name for deck in col.decks.all_names_and_ids()):
+        found = col.decks.by_name(name)
+        assert found is not None
+        stored[("deck", name)] = str(found["desc"])
     media = Path(col.media.dir())
     stored.update({("media", p.name): p.read_bytes().hex() for p in sorted(media.iterdir()) if p.is_file()})
     assert col.card_count() == len(sides)
