@@ -22,6 +22,11 @@ Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG)]
 Tag = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_\-]+(::[A-Za-z0-9_\-]+)*$")]
 
 
+def _given(*names: str) -> dict[str, Any]:
+    """JSON Schema: these fields are present and not null (for the checks a model validator does)."""
+    return {"required": list(names), "properties": {name: {"not": {"type": "null"}} for name in names}}
+
+
 class _Strict(BaseModel):
     """Frozen, rejects unknown keys, no silent type coercion."""
 
@@ -30,6 +35,9 @@ class _Strict(BaseModel):
 
 class Source(_Strict):
     """A citation shown on the card: the paper or doc itself, never our notes."""
+
+    # What _one_locator checks, for editors (generator.schema)
+    model_config = ConfigDict(json_schema_extra={"oneOf": [_given("arxiv"), _given("url")]})
 
     title: Text
     arxiv: Annotated[str, Field(pattern=r"^\d{4}\.\d{4,5}(v\d+)?$")] | None = None
@@ -50,6 +58,12 @@ class Source(_Strict):
 
 class Note(_Strict):
     """One note: its id is its identity in Anki, so it never changes."""
+
+    # What _fields_for_kind checks on the fields' presence, for editors (generator.schema)
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"required": ["kind"], "properties": {"kind": {"const": "cloze"}}},
+        "then": {**_given("text"), "not": {"anyOf": [_given("front"), _given("back")]}},
+        "else": {**_given("front", "back"), "not": _given("text")}})
 
     id: Slug
     kind: Literal["basic", "reverse", "cloze"] = "basic"
@@ -90,7 +104,8 @@ def _no_subdeck(name: str) -> str:
 
 
 DeckName = Annotated[str, Field(min_length=1, max_length=100,
-                                pattern=r"^[^\x00-\x1f\"]*[^\s\x00-\x1f\"][^\x00-\x1f\"]*$"),
+                                pattern=r"^[^\x00-\x1f\"]*[^\s\x00-\x1f\"][^\x00-\x1f\"]*$",
+                                json_schema_extra={"not": {"pattern": "::"}}),  # as _no_subdeck, for editors
                      AfterValidator(_no_subdeck)]
 
 

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import UsageError
+from generator.errors import UsageError, display_path
 
 DECK_FILE = "deck.yaml"
 
@@ -48,8 +48,12 @@ def find_deck(data: Path | None = None, start: Path | None = None) -> DeckFolder
         if not data.exists():
             raise UsageError(f"--data '{data}' not found (expected a deck folder or its data/ folder; "
                              "`cardsmith init DIR` creates a deck folder)")
-        raise UsageError(f"--data '{data}' has no {DECK_FILE} and no data/{DECK_FILE} (expected a deck folder "
-                         "or its data/ folder; `cardsmith init DIR` creates a deck folder)")
+        found = "is a file" if not data.is_dir() else f"has no {DECK_FILE} and no data/{DECK_FILE}"
+        try:  # inside a deck folder (its deck.yaml, data/topics/…): name the folder to pass instead
+            hint = f"pass --data '{display_path(find_deck(start=data if data.is_dir() else data.parent).root)}'"
+        except UsageError:
+            hint = "`cardsmith init DIR` creates a deck folder"
+        raise UsageError(f"--data '{data}' {found} (expected a deck folder or its data/ folder; {hint})")
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "data" / DECK_FILE).is_file():
@@ -100,8 +104,22 @@ def create_deck(root: Path, name: str | None = None) -> list[Path]:
                          f"{' …' if len(existing) > 3 else ''}; init never overwrites (choose an empty folder)")
     if root.exists() and not root.is_dir():
         raise UsageError(f"'{root}' is a file (expected a folder to create the deck in)")
+    _check_deck_file(root / "data" / DECK_FILE, files[root / "data" / DECK_FILE])
     written, _ = write_outputs({path: text.encode() for path, text in files.items()}, _mkdirs(root))
     return written
+
+
+def _check_deck_file(path: Path, text: str) -> None:
+    """A deck.yaml init would write must load (the name, from --name or the folder, may not fit)."""
+    from generator.errors import DataError
+    from generator.loader import load_yaml
+    from generator.model import DeckFile, validate
+
+    try:
+        validate(load_yaml(path, text.encode()), DeckFile)
+    except DataError as exc:
+        raise UsageError(f"cannot start a deck with that name: {exc.problems[0].message} "
+                         "(choose another with --name)") from None
 
 
 def _mkdirs(root: Path) -> Path:

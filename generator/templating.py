@@ -37,6 +37,10 @@ def override_dir(data_dir: Path, templates_dir: Path | None = None) -> Path | No
     """The theme's override folder for the deck in `data_dir`: `templates_dir` when given,
     else the deck folder's own templates/ when it has one, else None (the default theme alone)."""
     if templates_dir is not None:
+        if not templates_dir.is_dir():
+            found = "is not a folder" if templates_dir.exists() else "not found"
+            raise UsageError(f"--templates '{templates_dir}' {found} (expected a folder of theme files "
+                             "that replace the default theme's, one by one)")
         return templates_dir
     own = data_dir.parent / "templates"
     return own if own.is_dir() else None
