@@ -73,6 +73,7 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
     deck = load_deck(data_dir, work.load_topics)
     media = MediaStore(deck, templates_dir)
     notes, files = render_notes(deck, templates_dir, work.renderer(deck, templates_dir, media), media)
+    media.render_description()  # its images are checked and shipped like a note's
     warnings = lint(deck, notes)
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
@@ -247,10 +248,10 @@ def _exercises(data_dir: Path, templates_dir: Path | None) -> dict[str, str]:
 def _deck_info(deck: Deck, templates_dir: Path | None) -> DeckInfo:
     from markupsafe import Markup
 
+    from generator.cards import MediaStore
     from generator.package import DeckInfo
-    from generator.render import render_markdown
 
-    html = render_markdown(deck.description) if deck.description else ""
+    html = MediaStore(deck, templates_dir).render_description()
     description = render("fields/deck_description.html.j2", templates_dir, html=Markup(html),
                          notes=sum(len(t.notes) for t in deck.topics), topics=len(deck.topics))
     return DeckInfo(deck.name, description.strip())

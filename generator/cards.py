@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
+from urllib.parse import unquote
 
 from markupsafe import Markup
 
@@ -66,6 +67,50 @@ def _empty_sides(note: Note, main_html: str, back_html: str) -> list[str]:
             for name, html in (("front", main_html), ("back", back_html)) if not _visible(html)]
 
 
+# Anki's limit on a media file name (rslib/src/media/files.rs, MAX_MEDIA_FILENAME_LENGTH):
+# longer names are cut on import, which could cut the content hash and merge two images.
+MAX_MEDIA_NAME_BYTES = 120
+_HASH_LENGTH = 10
+# What an image file starts with, by the suffix its name gives.
+_IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
+    ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"), ".webp": (b"RIFF",), ".bmp": (b"BM",), ".ico": (b"\x00\x00\x01\x00",),
+    ".avif": (b"ftypavif", b"ftypavis"),
+}
+
+
+def media_name(namespace: str, stem: str, data: bytes, suffix: str) -> str:
+    """The name a media file gets in the package: namespace, a readable part of its own name
+    and its content hash, within Anki's limits (only [a-z0-9-] and a short suffix, at most
+    MAX_MEDIA_NAME_BYTES bytes) with the hash always kept whole: two different images never
+    share a name, however they are named or shortened."""
+    slug = re.sub(r"[^A-Za-z0-9-]+", "-", stem).strip("-") or "image"
+    suffix = suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix.lower()) else ""
+    tail = f"-{content_hash(data, _HASH_LENGTH)}{suffix}"
+    head = f"{namespace}-{slug}"[: MAX_MEDIA_NAME_BYTES - len(tail)].rstrip("-")
+    return head + tail
+
+
+def image_type_problem(src: str, data: bytes, suffix: str) -> str | None:
+    """A file whose content is not the image type its name says (Anki and browsers may not show it)."""
+    suffix = suffix.lower()
+    if suffix == ".svg":
+        head = data[:1024].lstrip().lower()
+        return None if b"<svg" in data[:4096].lower() and head[:1] == b"<" else \
+            f"image '{src}' is named .svg but is not an SVG file"
+    magic = _IMAGE_MAGIC.get(suffix)
+    if magic is None:
+        return (f"'{src}' is not an image file Anki shows (expected .png, .jpg, .gif, .webp, .svg, "
+                ".bmp, .ico or .avif)")
+    if suffix == ".avif":
+        return None if data[4:12] in magic else f"image '{src}' is named {suffix} but is not an AVIF file"
+    if suffix == ".webp" and data[8:12] != b"WEBP":
+        return f"image '{src}' is named .webp but is not a WebP file"
+    if not data.startswith(magic):
+        return f"image '{src}' is named {suffix} but its content is not {suffix[1:].upper()}"
+    return None
+
+
 class MediaStore:
     """Resolves image references to content-hashed media names; refuses paths outside data/."""
 
@@ -80,7 +125,9 @@ class MediaStore:
         """Media name for a reference (raises ValueError with the problem)."""
         if src not in self._cache:
             data, stem, suffix = self._load(src)
-            name = f"{self.deck.namespace}-{stem}-{content_hash(data)}{suffix}"
+            name = media_name(self.deck.namespace, stem, data, suffix)
+            if self.files.get(name, data) != data:  # pragma: no cover - a 40-bit hash collision
+                raise ValueError(f"image '{src}' has the same content hash as another image; rename one")
             self.files[name] = data
             self._cache[src] = name
         return self._cache[src]
@@ -94,20 +141,56 @@ class MediaStore:
             return self._draw(diagram).encode(), diagram.id, ".svg"
         if "://" in src or src.startswith(("//", "data:")):
             raise ValueError(f"image '{src}' is not a local file (cards must work offline)")
+        # markdown-it percent-encodes a destination (spaces, non-ASCII): the file has the decoded
+        # name, unless a file with the name as written exists.
+        decoded = unicodedata.normalize("NFC", unquote(src))
         base = self.deck.data_dir.resolve()
-        if os.path.isabs(src):
-            raise ValueError(f"image '{src}' is an absolute path (expected a path under data/)")
-        target = (self.deck.data_dir / src).resolve()
-        if not target.is_relative_to(base):
-            raise ValueError(f"image '{src}' points outside data/")
-        if not target.is_file():
-            raise ValueError(f"image '{src}' not found (expected a file under data/)")
-        stem = re.sub(r"[^A-Za-z0-9-]+", "-", target.stem).strip("-") or "image"
-        return target.read_bytes(), stem, target.suffix.lower()
+        if os.path.isabs(decoded) or os.path.isabs(src):
+            raise ValueError(f"image '{decoded}' is an absolute path (expected a path under data/)")
+        candidates = [decoded, src] if decoded != src else [src]
+        for name in candidates:
+            target = (self.deck.data_dir / name).resolve()
+            if not target.is_relative_to(base):
+                raise ValueError(f"image '{decoded}' points outside data/")
+            if target.is_file():
+                break
+        else:
+            nfd = (self.deck.data_dir / unicodedata.normalize("NFD", decoded)).resolve()
+            if not nfd.is_file() or not nfd.is_relative_to(base):
+                raise ValueError(f"image '{decoded}' not found (expected a file under data/)")
+            target = nfd
+        data = target.read_bytes()
+        problem = image_type_problem(decoded, data, target.suffix)
+        if problem:
+            raise ValueError(problem)
+        return data, target.stem, target.suffix.lower()
+
+    def render_description(self) -> str:
+        """The deck description's HTML, its images resolved and shipped like a note's. Raises
+        DataError located at the description in deck.yaml."""
+        description = self.deck.description
+        if not description:
+            return ""
+        render_env = RenderEnv(resolve_media=self.resolve)
+        html = render_markdown(description, render_env)
+        if render_env.problems:
+            path = self.deck.data_dir / "deck.yaml"
+            raise DataError([Problem(str(path), _key_line(path, "description"), f"description: {message}")
+                             for message in render_env.problems])
+        return html
 
     def _draw(self, diagram: Diagram) -> str:
         template = environment(self.templates_dir).get_template(f"diagrams/{diagram.template}")
         return template.render(id=diagram.id, **diagram.params)
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    """The line of a top-level key in a YAML file (for problems found after loading)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((number for number, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
 
 
 class Rendering(NamedTuple):

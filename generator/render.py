@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from generator.mathfit import fits_phone
@@ -18,23 +19,37 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
     from pygments.formatters import HtmlFormatter
 
-# Tags an author may write as raw HTML. Anything else that looks like a tag (List<int>) is text.
+# Tags an author may write as raw HTML. Anything else that looks like a tag (List<int>) is text;
+# a real HTML element that is not here (<font>, <script>) is a located problem, never dropped silently.
 AUTHOR_TAGS = frozenset(
-    "b i em strong u s del sub sup br hr kbd mark small code pre span div p ul ol li "
-    "table thead tbody tr th td details summary blockquote".split()
+    "b i em strong u s del ins sub sup br hr wbr kbd mark small code pre span div p ul ol li "
+    "dl dt dd table thead tbody tfoot tr th td caption details summary blockquote q cite abbr dfn "
+    "var samp figure figcaption ruby rt rp rb bdi bdo img a h1 h2 h3 h4 h5 h6".split()
 )
-ALLOWED_TAGS = AUTHOR_TAGS | {"a", "img", "h1", "h2", "h3", "h4", "h5", "h6"}
+ALLOWED_TAGS = AUTHOR_TAGS
 ALLOWED_ATTRIBUTES = {
-    "*": {"class"},
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
+    "*": {"class", "dir", "lang", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
     "td": {"style", "colspan", "rowspan"},
     "th": {"style", "colspan", "rowspan"},
     "details": {"open"},
     "ol": {"start"},
 }
+# Every other HTML (and inline SVG/MathML) element: written as a tag, it is markup the author
+# meant, so the sanitizer refusing it is reported.
+KNOWN_HTML = frozenset(
+    "html head body title base link meta style script noscript template slot section article nav "
+    "aside header footer main address hgroup search center font big tt strike blink marquee nobr "
+    "time data output progress meter label input button select option optgroup datalist textarea "
+    "form fieldset legend iframe frame frameset object embed applet param video audio source track "
+    "canvas picture map area svg math dialog menu col colgroup acronym basefont bgsound xmp listing "
+    "plaintext image portal fencedframe".split()
+)
 _TAG_NAME = re.compile(r"^</?([A-Za-z][A-Za-z0-9-]*)")
 _ANY_TAG = re.compile(r"<[^>]+>")
+_RAW_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_UNPARSED_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)?")
 MediaResolver = Callable[[str], str]
 
 
@@ -86,12 +101,95 @@ def _render_display_math(self: Any, tokens: Sequence[Token], idx: int, options: 
 
 
 def _render_html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """Raw HTML passes (to the sanitizer) only for known tags; List<int> stays literal text."""
+    """Raw HTML passes (to the sanitizer) only for known tags; List<int> stays literal text. A
+    real HTML element or attribute the sanitizer would drop is reported; <img> with a local
+    file is shipped like a Markdown image."""
     content = tokens[idx].content
     match = _TAG_NAME.match(content.strip())
+    render_env: RenderEnv | None = env.get("cardsmith") if isinstance(env, dict) else None
+    if render_env is not None:
+        render_env.problems.extend(refused_markup(content))
     if match and match.group(1).lower() in AUTHOR_TAGS:
-        return content
+        return _RAW_IMG.sub(lambda m: _raw_image(m.group(), render_env), content)
     return escapeHtml(content)
+
+
+class _Tags(HTMLParser):
+    """The start tags of an HTML fragment, attributes unescaped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def start_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """(tag, attributes) of each start tag in `html`, in order."""
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def refused_markup(html: str) -> list[str]:
+    """What the sanitizer would remove from raw HTML an author wrote, one message each."""
+    problems = []
+    for tag, attrs in start_tags(html):
+        if tag in KNOWN_HTML:
+            problems.append(f"HTML tag <{tag}> is not allowed on cards and would be removed "
+                            "(use Markdown, or an allowed tag such as <span>, <b>, <ruby>)")
+            continue
+        if tag not in ALLOWED_TAGS:
+            continue  # List<int>: text, shown as written
+        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                problems.append(f"attribute '{name}' on <{tag}> is not allowed on cards and would be "
+                                f"removed (allowed: {', '.join(sorted(allowed))})")
+            elif tag == "a" and name == "href" and value and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value) \
+                    and not value.lower().startswith(("http:", "https:")):
+                problems.append(f"link '{value[:40]}' would be removed (cards link only to http and https)")
+    return problems
+
+
+def _raw_image(tag: str, render_env: RenderEnv | None) -> str:
+    """An <img> the author wrote: its local file resolved and shipped like a Markdown image."""
+    found = start_tags(tag)
+    attrs = dict(found[0][1]) if found else {}
+    src, alt = attrs.get("src") or "", attrs.get("alt") or ""
+    size = "".join(f' {k}="{escapeHtml(v)}"' for k in ("width", "height") if (v := attrs.get(k)))
+    if render_env is None or render_env.resolve_media is None:
+        return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{size}>'
+    if not src:
+        render_env.problems.append("<img> without src (expected src=\"media/file.png\")")
+        return ""
+    try:
+        name = render_env.resolve_media(src)
+    except ValueError as exc:
+        render_env.problems.append(str(exc))
+        return ""
+    render_env.media.add(name)
+    return f'<img src="{escapeHtml(name)}" alt="{escapeHtml(alt)}"{size}>'
+
+
+def unparsed_images(state: Any) -> None:
+    """Core rule: an image reference Markdown did not read as an image (a space in the path…)
+    would reach the card as its source text; it is reported instead."""
+    render_env: RenderEnv | None = state.env.get("cardsmith") if isinstance(state.env, dict) else None
+    if render_env is None:
+        return
+    for token in state.tokens:
+        for child in token.children or []:
+            if child.type == "text" and "![" in child.content:
+                for match in _UNPARSED_IMAGE.finditer(child.content):
+                    render_env.problems.append(
+                        f"'{match.group()[:60]}' is not read as an image (a space or bracket in the path?): "
+                        "write the path as <media/my file.png> or media/my%20file.png")
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -156,6 +254,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("html_block", _render_html)
     md.add_render_rule("image", _render_image)
     md.core.ruler.after("inline", "display_math_out_of_paragraphs", display_math_out_of_paragraphs)
+    md.core.ruler.after("inline", "unparsed_images", unparsed_images)
     return md
 
 
