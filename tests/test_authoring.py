@@ -4,6 +4,7 @@ this file checks that valid writing still passes and that what passes arrives in
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,112 @@ def test_real_data_has_none_of_these() -> None:
     root = Path(__file__).resolve().parents[1]
     for path in sorted((root / "data").rglob("*.yaml")):
         load_yaml(path)
+
+
+# --- §4, §5: media and raw HTML reach Anki ------------------------------------------------------
+
+def _png(tag: bytes) -> bytes:
+    """A file that starts like a PNG (the build checks the signature; Anki stores bytes)."""
+    return b"\x89PNG\r\n\x1a\n" + tag
+
+
+MEDIA = {  # file name under data/media → how a note refers to it
+    "lake map.png": ["![a](<media/lake map.png>)", "![b](media/lake%20map.png)"],
+    "河流地图.png": ["![c](media/河流地图.png)", '<img src="media/河流地图.png" alt="raw">'],
+    "a (1) & b.png": ["![d](<media/a (1) & b.png>)", "<img src='media/a (1) &amp; b.png'>"],
+    "100%.png": ["![e](media/100%.png)"],
+    "café.png": ["![f](media/cafe\u0301.png)"],  # NFD in the text, NFC on disk
+}
+RTL = "مرحبا بالعالم"
+
+
+@pytest.fixture
+def authored(mini_data: Path) -> Path:
+    media = mini_data / "media"
+    for index, name in enumerate(MEDIA):
+        (media / name).write_bytes(_png(bytes([index]) * 40))
+    refs = "\n".join(f"      {ref}" for refs in MEDIA.values() for ref in refs)
+    (mini_data / "topics" / "09-authoring.yaml").write_text(
+        "topic: Authoring\nnotes:\n  - id: media-names\n    front: |\n      Where is the lake?\n"
+        f"    back: |\n{refs}\n    advice: true\n"
+        "  - id: ruby\n    front: |\n      <ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>字 <bdi>אבג</bdi>?\n"
+        f"    back: |\n      <p dir=\"rtl\" lang=\"ar\">{RTL}</p>\n    advice: true\n", encoding="utf-8")
+    deck = mini_data / "deck.yaml"
+    deck.write_text(deck.read_text(encoding="utf-8").replace(
+        "description: |\n", "description: |\n  ![map](<media/lake map.png>)\n"), encoding="utf-8")
+    return mini_data
+
+
+def test_media_and_raw_html_arrive_in_anki(authored: Path, tmp_path: Path) -> None:
+    from anki_helpers import import_apkg, new_collection
+
+    from generator.build import build
+
+    result = build(authored, tmp_path / "out")
+    apkg = next(p for p in result.written if p.suffix == ".apkg")
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, apkg)
+    media_dir = Path(col.media.dir())
+    (media_note,) = col.find_notes('"Id:media-names"')
+    back = col.get_note(media_note)["Back"]
+    names = re.findall(r'<img src="([^"]+)"', back)
+    assert len(names) == sum(map(len, MEDIA.values()))
+    assert len(set(names)) == len(MEDIA)  # each file once, whichever way it was referred to
+    for name in names:
+        assert (media_dir / name).is_file(), name
+        assert len(name.encode()) <= 120 and re.fullmatch(r"[A-Za-z0-9-]+-[0-9a-f]{10}\.png", name)
+    assert "![" not in back and "&lt;img" not in back
+    assert col.media.check().missing == []
+    (ruby_note,) = col.find_notes('"Id:ruby"')
+    note = col.get_note(ruby_note)
+    assert "<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>" in note["Front"] and "<bdi>אבג</bdi>" in note["Front"]
+    assert f'<p dir="rtl" lang="ar">{RTL}</p>' in note["Back"]
+    assert "&lt;" not in note["Front"] + note["Back"]
+    card = col.get_card(col.find_cards(f"nid:{ruby_note}")[0]).render_output()
+    assert "<rt>kan</rt>" in card.answer_text
+    deck_desc = col.decks.by_name(col.decks.name(col.decks.id_for_name("Mini 测试") or 0))
+    assert deck_desc is not None and re.search(r'<img src="mini-lake-map-[0-9a-f]{10}\.png"', deck_desc["desc"])
+    col.close()
+
+
+def test_rtl_paragraphs_take_their_direction_from_their_text() -> None:
+    from generator.templating import default_templates_dir
+
+    css = re.sub(r"/\*.*?\*/", "", (default_templates_dir() / "anki" / "style.css").read_text(encoding="utf-8"), flags=re.S)
+    rule = re.search(r"([^{}]*)\{ unicode-bidi: plaintext; text-align: start; \}", css)
+    assert rule is not None
+    selectors = {s.strip() for s in rule.group(1).split(",")}
+    assert {".cs-q", ".cs-a", ".cs-cloze", ".cs-extra", ".card p", ".card li", ".card td"} <= selectors
+    assert not any("pre" in s or "code" in s for s in selectors)  # code stays left to right
+
+
+# --- §4: names within Anki's limits ----------------------------------------------------------
+
+def test_media_names_keep_the_hash_within_ankis_limit() -> None:
+    from generator.cards import MAX_MEDIA_NAME_BYTES, media_name
+    from generator.render import content_hash
+
+    long_ns = "n" * 100
+    a, b = b"\x89PNG\r\n\x1a\none", b"\x89PNG\r\n\x1a\ntwo"
+    stem = "a very long file name " * 10
+    names = {media_name(long_ns, stem, data, ".png") for data in (a, b)}
+    assert len(names) == 2
+    for data in (a, b):
+        name = media_name(long_ns, stem, data, ".PNG")
+        assert len(name.encode()) <= MAX_MEDIA_NAME_BYTES
+        assert name.endswith(f"-{content_hash(data)}.png")
+    assert media_name("mini", "河流地图", a, ".png") == f"mini-image-{content_hash(a)}.png"
+    assert media_name("mini", "x", a, ".p:ng") == f"mini-x-{content_hash(a)}"  # no suffix Anki would strip
+    assert media_name("mini", "dot", a, ".svg") == f"mini-dot-{content_hash(a)}.svg"  # unchanged for plain names
+
+
+@pytest.mark.parametrize("suffix, data, ok", [
+    (".png", b"\x89PNG\r\n\x1a\n...", True), (".jpg", b"\xff\xd8\xff\xe0", True), (".JPEG", b"\xff\xd8\xff", True),
+    (".gif", b"GIF89a..", True), (".webp", b"RIFF\0\0\0\0WEBPVP8 ", True), (".svg", b"<?xml?>\n<svg/>", True),
+    (".png", b"\xff\xd8\xff\xe0", False), (".jpg", b"\x89PNG\r\n\x1a\n", False), (".svg", b"\x89PNG", False),
+    (".webp", b"RIFF\0\0\0\0WAVE", False), (".txt", b"hello", False), (".pdf", b"%PDF-1.4", False),
+])
+def test_image_content_matches_its_name(suffix: str, data: bytes, ok: bool) -> None:
+    from generator.cards import image_type_problem
+
+    assert (image_type_problem(f"media/x{suffix}", data, suffix) is None) == ok
