@@ -74,7 +74,7 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
     media = MediaStore(deck, templates_dir)
     notes, files = render_notes(deck, templates_dir, work.renderer(deck, templates_dir, media), media)
     media.render_description()  # its images are checked and shipped like a note's
-    warnings = lint(deck, notes)
+    warnings = [*media.warnings, *lint(deck, notes)]
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
     lock_path = data_dir / LOCK_NAME

@@ -120,6 +120,8 @@ class MediaStore:
         self.diagrams = {d.id: d for d in deck.diagrams}
         self.files: dict[str, bytes] = {}
         self._cache: dict[str, str] = {}
+        self.notices: dict[str, str] = {}  # reference → why its file may not show (a warning)
+        self.warnings: list[Problem] = []  # located warnings of the notes and description rendered
 
     def resolve(self, src: str) -> str:
         """Media name for a reference (raises ValueError with the problem)."""
@@ -160,23 +162,32 @@ class MediaStore:
                 raise ValueError(f"image '{decoded}' not found (expected a file under data/)")
             target = nfd
         data = target.read_bytes()
-        problem = image_type_problem(decoded, data, target.suffix)
-        if problem:
-            raise ValueError(problem)
+        notice = image_type_problem(decoded, data, target.suffix)
+        if notice:
+            self.notices[src] = notice
         return data, target.stem, target.suffix.lower()
 
     def render_description(self) -> str:
         """The deck description's HTML, its images resolved and shipped like a note's. Raises
-        DataError located at the description in deck.yaml."""
+        DataError located at the description in deck.yaml; its warnings join self.warnings."""
         description = self.deck.description
         if not description:
             return ""
-        render_env = RenderEnv(resolve_media=self.resolve)
+        used: list[str] = []
+
+        def resolve(src: str) -> str:
+            used.append(src)
+            return self.resolve(src)
+
+        render_env = RenderEnv(resolve_media=resolve)
         html = render_markdown(description, render_env)
+        path = self.deck.data_dir / "deck.yaml"
+        line = _key_line(path, "description")
         if render_env.problems:
-            path = self.deck.data_dir / "deck.yaml"
-            raise DataError([Problem(str(path), _key_line(path, "description"), f"description: {message}")
-                             for message in render_env.problems])
+            raise DataError([Problem(str(path), line, f"description: {message}") for message in render_env.problems])
+        notices = [self.notices[src] for src in dict.fromkeys(used) if src in self.notices]
+        self.warnings.extend(Problem(str(path), line, f"description: {message}", level="warning")
+                             for message in [*render_env.warnings, *notices])
         return html
 
     def _draw(self, diagram: Diagram) -> str:
@@ -194,12 +205,13 @@ def _key_line(path: Path, key: str) -> int | None:
 
 
 class Rendering(NamedTuple):
-    """One note rendered: its fields, the media name each image reference resolved to, and
-    the problems found (a note with problems fails the build)."""
+    """One note rendered: its fields, the media name each image reference resolved to, the
+    problems found (a note with problems fails the build) and the warnings."""
 
     fields: tuple[str, ...]
     media: dict[str, str]
     problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # what the author should know; the note still builds
 
 
 class FieldRenderer:
@@ -235,7 +247,8 @@ class FieldRenderer:
             fields: tuple[str, ...] = (first, extra, sources, note.id)
         else:
             fields = (first, back_html, extra, sources, note.id)
-        return Rendering(fields, used, (*render_env.problems, *_empty_sides(note, main_html, back_html)))
+        return Rendering(fields, used, (*render_env.problems, *_empty_sides(note, main_html, back_html)),
+                         tuple(dict.fromkeys(render_env.warnings)))
 
 
 def note_tags(note: Note) -> tuple[str, ...]:
@@ -260,11 +273,14 @@ def render_notes(deck: Deck, templates_dir: Path | None, renderer: Renderer | No
     deck_names = {topic.path: f"{deck.name}::{topic.title}" for topic in deck.topics}
     for (topic, note, line), result in zip(items, results):
         problems.extend(Problem(str(topic.path), line, msg, note.id) for msg in result.problems)
+        media.warnings.extend(Problem(str(topic.path), line, msg, note.id, "warning") for msg in result.warnings)
         for src in result.media:  # resolved in a worker or an earlier build: the bytes are needed here
             try:
                 media.resolve(src)
             except ValueError as exc:
                 problems.append(Problem(str(topic.path), line, str(exc), note.id))
+            if src in media.notices:
+                media.warnings.append(Problem(str(topic.path), line, media.notices[src], note.id, "warning"))
         rendered.append(RenderedNote(note.id, note.kind, guid_for(deck.namespace, note.id),
                                      deck_names[topic.path], result.fields, note_tags(note), topic.path, line))
     if problems:

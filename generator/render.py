@@ -49,7 +49,8 @@ KNOWN_HTML = frozenset(
 _TAG_NAME = re.compile(r"^</?([A-Za-z][A-Za-z0-9-]*)")
 _ANY_TAG = re.compile(r"<[^>]+>")
 _RAW_IMG = re.compile(r"<img\b[^>]*>", re.I)
-_UNPARSED_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)?")
+# ![alt](path) that Markdown left as text: a path with spaces, or brackets in the path.
+_UNPARSED_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")
 MediaResolver = Callable[[str], str]
 
 
@@ -60,11 +61,13 @@ def strip_tags(html: str) -> str:
 
 @dataclass
 class RenderEnv:
-    """What one field's rendering reports back: problems and the media it referenced."""
+    """What one field's rendering reports back: problems (errors), warnings and the media it
+    referenced."""
 
     resolve_media: MediaResolver | None = None
     problems: list[str] = field(default_factory=list)
     media: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _math_brackets(state: StateInline, silent: bool) -> bool:
@@ -107,10 +110,13 @@ def _render_html(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     content = tokens[idx].content
     match = _TAG_NAME.match(content.strip())
     render_env: RenderEnv | None = env.get("cardsmith") if isinstance(env, dict) else None
+    refused = refused_markup(content)
     if render_env is not None:
-        render_env.problems.extend(refused_markup(content))
+        render_env.warnings.extend(refused)
     if match and match.group(1).lower() in AUTHOR_TAGS:
         return _RAW_IMG.sub(lambda m: _raw_image(m.group(), render_env), content)
+    if match and match.group(1).lower() in KNOWN_HTML:
+        return content  # markup the author meant: the sanitizer removes it, the warning says so
     return escapeHtml(content)
 
 
@@ -137,11 +143,11 @@ def start_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
 
 
 def refused_markup(html: str) -> list[str]:
-    """What the sanitizer would remove from raw HTML an author wrote, one message each."""
+    """What the sanitizer removes from raw HTML an author wrote, one warning each."""
     problems = []
     for tag, attrs in start_tags(html):
         if tag in KNOWN_HTML:
-            problems.append(f"HTML tag <{tag}> is not allowed on cards and would be removed "
+            problems.append(f"HTML tag <{tag}> is not allowed on cards and is removed "
                             "(use Markdown, or an allowed tag such as <span>, <b>, <ruby>)")
             continue
         if tag not in ALLOWED_TAGS:
@@ -149,11 +155,11 @@ def refused_markup(html: str) -> list[str]:
         allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
         for name, value in attrs:
             if name not in allowed:
-                problems.append(f"attribute '{name}' on <{tag}> is not allowed on cards and would be "
+                problems.append(f"attribute '{name}' on <{tag}> is not allowed on cards and is "
                                 f"removed (allowed: {', '.join(sorted(allowed))})")
             elif tag == "a" and name == "href" and value and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value) \
                     and not value.lower().startswith(("http:", "https:")):
-                problems.append(f"link '{value[:40]}' would be removed (cards link only to http and https)")
+                problems.append(f"link '{value[:40]}' is removed (cards link only to http and https)")
     return problems
 
 
@@ -178,18 +184,43 @@ def _raw_image(tag: str, render_env: RenderEnv | None) -> str:
 
 
 def unparsed_images(state: Any) -> None:
-    """Core rule: an image reference Markdown did not read as an image (a space in the path…)
-    would reach the card as its source text; it is reported instead."""
+    """Core rule: an image reference Markdown did not read as an image (a space or a bracket in
+    the path) would reach the card as its source text. It becomes the image it means, with a
+    warning naming the form every Markdown tool reads."""
+    from markdown_it.token import Token
+
     render_env: RenderEnv | None = state.env.get("cardsmith") if isinstance(state.env, dict) else None
-    if render_env is None:
-        return
     for token in state.tokens:
-        for child in token.children or []:
-            if child.type == "text" and "![" in child.content:
-                for match in _UNPARSED_IMAGE.finditer(child.content):
-                    render_env.problems.append(
-                        f"'{match.group()[:60]}' is not read as an image (a space or bracket in the path?): "
-                        "write the path as <media/my file.png> or media/my%20file.png")
+        if not token.children or not any(c.type == "text" and "![" in c.content for c in token.children):
+            continue
+        children: list[Token] = []
+        for child in token.children:
+            if child.type != "text" or "![" not in child.content:
+                children.append(child)
+                continue
+            position = 0
+            for match in _UNPARSED_IMAGE.finditer(child.content):
+                source, alt, src = match.group(), match.group(1), match.group(2).strip()
+                if render_env is not None:
+                    shown = src if len(src) <= 40 else src[:39] + "…"
+                    render_env.warnings.append(
+                        f"'{source[:60]}' is not Markdown for an image (a space or bracket in the path): "
+                        f"shown as the image, but write ![{alt[:20]}](<{shown}>) so every Markdown tool reads it")
+                if match.start() > position:
+                    children.append(_text(child, child.content[position:match.start()]))
+                image = Token("image", "img", 0, attrs={"src": src, "alt": ""}, content=alt)
+                image.children = [_text(child, alt)] if alt else []
+                children.append(image)
+                position = match.end()
+            if position < len(child.content):
+                children.append(_text(child, child.content[position:]))
+        token.children = children
+
+
+def _text(like: Any, content: str) -> Any:
+    from markdown_it.token import Token
+
+    return Token("text", "", 0, content=content, level=like.level)
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -116,7 +116,7 @@ class Work:
                 for chunk, batch in zip(chunks, batches):
                     for i, result in zip(chunk, batch):
                         results[i] = result
-                        if keys and not result.problems and self.cache is not None:
+                        if keys and not result.problems and not result.warnings and self.cache is not None:
                             self.cache.put(keys[i], (list(result.fields), result.media))
                     done += len(chunk)
                     if report is not None:

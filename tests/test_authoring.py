@@ -172,3 +172,71 @@ def test_image_content_matches_its_name(suffix: str, data: bytes, ok: bool) -> N
     from generator.cards import image_type_problem
 
     assert (image_type_problem(f"media/x{suffix}", data, suffix) is None) == ok
+
+
+# --- §4, §5: what the build changes is a located warning, never silent --------------------------
+
+WARNED = [  # (name, back as a | block, the warning, what the card shows instead)
+    ("font", "<font color=red>red</font> text", "HTML tag <font> is not allowed on cards and is removed", "red text"),
+    ("script", "<script>alert(1)</script> after", "HTML tag <script> is not allowed on cards", "after"),
+    ("iframe", "a <iframe src=x></iframe> b", "HTML tag <iframe> is not allowed", "a  b"),
+    ("center", "<div>\n<center>mid</center>\n</div>", "HTML tag <center> is not allowed", "mid"),
+    ("style", '<span style="color:red">red</span>', "attribute 'style' on <span> is not allowed on cards and is removed "
+     "(allowed: class, dir, lang, title)", "<span>red</span>"),
+    ("handler", '<b onclick="x()">b</b>', "attribute 'onclick' on <b> is not allowed", "<b>b</b>"),
+    ("js-link", '<a href="javascript:alert(1)">x</a>', "link 'javascript:alert(1)' is removed (cards link only to http and https)", "x</a>"),
+    ("unparsed-image", "![lake](media/lake map.png)", "'![lake](media/lake map.png)' is not Markdown for an image (a space or "
+     "bracket in the path): shown as the image, but write ![lake](<media/lake map.png>)", '<img src="mini-lake-map-'),
+    ("unparsed-image-parens", "see ![v2](media/a (1) & b.png)", "is not Markdown for an image", '<img src="mini-a-1-b-'),
+    ("wrong-type", "![x](media/photo.jpg)", "image 'media/photo.jpg' is named .jpg but its content is not JPG", '<img src="mini-photo-'),
+    ("not-an-image", "![x](media/notes.txt)", "'media/notes.txt' is not an image file Anki shows", '<img src="mini-notes-'),
+]
+
+
+@pytest.mark.parametrize("name, back, message, shown", WARNED, ids=[w[0] for w in WARNED])
+def test_what_the_build_drops_or_guesses_is_a_located_warning(name: str, back: str, message: str, shown: str,
+                                                             mini_data: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.build import prepare
+    from generator.cli import main
+
+    media = mini_data / "media"
+    (media / "lake map.png").write_bytes(_png(b"lake"))
+    (media / "a (1) & b.png").write_bytes(_png(b"ab"))
+    (media / "photo.jpg").write_bytes(_png(b"photo"))
+    (media / "notes.txt").write_bytes(b"just text")
+    body = "\n".join("      " + line for line in back.splitlines())
+    (mini_data / "topics" / "09.yaml").write_text(
+        f"topic: Warned\nnotes:\n  - id: x\n    front: q\n    back: |\n{body}\n    advice: true\n", encoding="utf-8")
+    args = ["build", "--data", str(mini_data), "--out", str(tmp_path / "out")]
+    for attempt in ("first build", "unchanged rebuild", "rebuild with the other notes from the cache"):
+        if attempt.startswith("rebuild with"):
+            with (mini_data / "topics" / "01-alpha.yaml").open("a", encoding="utf-8") as other:
+                other.write("# touched\n")
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert any("09.yaml:3: warning: note 'x': " in line and message in line
+                   for line in result.output.splitlines()), (attempt, result.output)
+    (back_html,) = [n.fields[1] for n in prepare(mini_data).notes if n.id == "x"]
+    assert shown in back_html and "&lt;" not in back_html and "![" not in back_html
+
+
+def test_a_misnamed_image_in_the_description_is_a_warning(mini_data: Path, tmp_path: Path) -> None:
+    from generator.build import prepare
+
+    (mini_data / "media" / "map.png").write_bytes(b"GIF89a....")
+    deck = mini_data / "deck.yaml"
+    deck.write_text(deck.read_text(encoding="utf-8").replace("description: |\n", "description: |\n  ![m](media/map.png)\n"),
+                    encoding="utf-8")
+    warnings = [str(w) for w in prepare(mini_data).warnings]
+    assert any("deck.yaml:3: warning: description: image 'media/map.png' is named .png but its content is not PNG" in w
+               for w in warnings), warnings
+
+
+def test_refused_markup_is_not_text_the_author_meant() -> None:
+    from generator.render import refused_markup
+
+    assert refused_markup("List<int> and <T> and <think>") == []
+    assert refused_markup('<ruby lang="ja">漢<rt>kan</rt></ruby><bdi dir="rtl">x</bdi><img src="a.png" width="9">') == []
+    assert refused_markup('<a href="https://x.org" title="t">x</a> <a href="#top">y</a>') == []
