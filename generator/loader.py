@@ -47,12 +47,14 @@ class _Refused(Exception):
         self.line, self.message = line, message
 
 
-def load_yaml(path: Path, raw: bytes | None = None) -> Document:
+def load_yaml(path: Path, raw: bytes | None = None, *, card_text: bool = True) -> Document:
     """Parse one YAML file (or its already-read bytes); every problem becomes a DataError
-    naming file and line."""
+    naming file and line. With `card_text` (deck, topic and diagram files), every place where
+    YAML reads other text than the line shows is a problem too; exercise files hold test data
+    (strings with escapes and control characters on purpose) and pass False."""
     text = _read_text(path, raw)
-    _precheck(path, text)
-    return _parse(path, text)
+    _precheck(path, text, card_text)
+    return _parse(path, text, card_text)
 
 
 # What a YAML syntax error usually means in a text field, and the way out.
@@ -73,7 +75,7 @@ def _syntax_hint(what: str) -> str:
     return next((f" ({hint})" for key, hint in _SYNTAX_HINTS if key in what), "")
 
 
-def _parse(path: Path, text: str) -> Document:
+def _parse(path: Path, text: str, card_text: bool = True) -> Document:
     try:
         node = yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -87,12 +89,12 @@ def _parse(path: Path, text: str) -> Document:
     doc = Document(path, None)
     if node is None:
         return doc
-    context = _Context(text, doc.lines)
+    context = _Context(text, doc.lines, card_text)
     try:
         doc.data = _convert(node, (), context, 0)
     except _Refused as exc:
         raise DataError([Problem(str(path), exc.line, exc.message)]) from None
-    problems = context.problems + _anchors(text)
+    problems = context.problems + (_anchors(text) if card_text else [])
     if problems:
         raise DataError([Problem(str(path), line, message) for line, message in problems[:20]])
     return doc
@@ -106,6 +108,7 @@ class _Context:
 
     text: str
     lines: dict[Loc, int]
+    card_text: bool = True
     seen: set[int] = field(default_factory=set)
     constructor: yaml.SafeLoader = field(default_factory=lambda: yaml.SafeLoader(""))
     problems: list[tuple[int, str]] = field(default_factory=list)
@@ -154,10 +157,10 @@ def _flow_depth_bound(text: str) -> int:
     return sum(max(0, _net_brackets(line)) for line in brackets.split("\n") if line)
 
 
-def _precheck(path: Path, text: str) -> None:
+def _precheck(path: Path, text: str, card_text: bool = True) -> None:
     """Reject what PyYAML reports badly (tabs, line breaks editors do not show) or dangerously
     (absurd nesting). Lines are numbered as the editor shows them."""
-    if ("\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text) and (
+    if card_text and ("\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text) and (
             breaks := invisible_breaks(text)):
         raise DataError([Problem(str(path), line, message) for line, message in breaks[:10]])
     if "\t" not in text and _DEEP_SPACES not in text and _flow_depth_bound(text) <= 8 * MAX_DEPTH:
@@ -186,7 +189,8 @@ def _convert(node: yaml.Node, loc: Loc, context: _Context, depth: int) -> Any:
     if id(node) in seen:  # the composer hands back the anchored node itself for an alias
         raise _Refused(node.start_mark.line + 1, "YAML aliases (*name) are not allowed; repeat the value instead")
     if isinstance(node, yaml.ScalarNode):
-        context.problems.extend(scalar_problems(context.text, node))
+        if context.card_text:
+            context.problems.extend(scalar_problems(context.text, node))
         if node.tag == _STR:  # what construct_object returns for a string, without its bookkeeping
             return node.value
         try:

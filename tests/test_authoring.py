@@ -240,3 +240,11 @@ def test_refused_markup_is_not_text_the_author_meant() -> None:
     assert refused_markup("List<int> and <T> and <think>") == []
     assert refused_markup('<ruby lang="ja">漢<rt>kan</rt></ruby><bdi dir="rtl">x</bdi><img src="a.png" width="9">') == []
     assert refused_markup('<a href="https://x.org" title="t">x</a> <a href="#top">y</a>') == []
+
+
+def test_exercise_files_hold_test_data_with_escapes_on_purpose() -> None:
+    text = b'cases:\n  - args: {path: "a\\tb\\x00\xe2\x80\xa8"}\n    expected: "x\\n"\n'
+    assert load_yaml(Path("e.yaml"), text, card_text=False).data["cases"][0] == {
+        "args": {"path": "a\tb\x00\u2028"}, "expected": "x\n"}
+    with pytest.raises(DataError):
+        load_yaml(Path("e.yaml"), text)
