@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -159,7 +160,7 @@ class MediaStore:
         else:
             nfd = (self.deck.data_dir / unicodedata.normalize("NFD", decoded)).resolve()
             if not nfd.is_file() or not nfd.is_relative_to(base):
-                raise ValueError(f"image '{decoded}' not found (expected a file under data/)")
+                raise ValueError(f"image '{decoded}' not found ({_near_miss(self.deck.data_dir, decoded)})")
             target = nfd
         data = target.read_bytes()
         notice = image_type_problem(decoded, data, target.suffix)
@@ -193,6 +194,24 @@ class MediaStore:
     def _draw(self, diagram: Diagram) -> str:
         template = environment(self.templates_dir).get_template(f"diagrams/{diagram.template}")
         return template.render(id=diagram.id, **diagram.params)
+
+
+def _near_miss(data_dir: Path, name: str) -> str:
+    """What a missing image's reference probably meant: a backslash for '/', another letter
+    case (found on macOS and Windows, not on Linux), or a close name in the same folder."""
+    if "\\" in name:
+        return "use / between folders, not \\"
+    folder = (data_dir / name).parent
+    try:
+        siblings = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    except OSError:
+        siblings = []
+    wanted = Path(name).name
+    same_case = [s for s in siblings if s.lower() == wanted.lower()]
+    close = same_case or difflib.get_close_matches(wanted, siblings, n=1, cutoff=0.75)
+    if close:
+        return f"did you mean '{(Path(name).parent / close[0]).as_posix()}'? names are case-sensitive"
+    return "expected a file under data/"
 
 
 def _key_line(path: Path, key: str) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Sequence, TypeVar
 
@@ -258,6 +259,10 @@ def _message(model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> str:
         return f"field '{name}' is empty (expected at least one item)"
     if kind == "literal_error":
         return f"field '{name}': {err['input']!r} is not allowed (expected {err['ctx']['expected']})"
+    if kind == "string_type" and isinstance(err["input"], (bool, int, float, date)):  # issue 14 §3
+        what = "true/false" if isinstance(err["input"], bool) else "a date" if isinstance(err["input"], date) else "a number"
+        return (f"field '{name}': {err['msg']} (YAML reads this unquoted value as {what} ({err['input']}), "
+                "not as text: quote it)")
     return f"field '{name}': {err['msg']} (got {type(err['input']).__name__})"
 
 
