@@ -240,6 +240,7 @@ _ESCAPES = {"0": "a null character", "a": "a bell character", "b": "a backspace"
             "N": "a NEL line break (U+0085)", "_": "a no-break space (U+00A0)",
             "L": "a line separator (U+2028)", "P": "a paragraph separator (U+2029)"}
 _HEX_ESCAPE = {"x": 2, "u": 4, "U": 8}
+_ANCHOR_LIKE = re.compile(r"(?:^|[:?,\[{-])[ \t]*&[^\s]", re.M)  # '&' where a value starts
 _MARKDOWN_BLOCK = re.compile(r"([-*+]|\d{1,9}[.)])(\s|$)|#{1,6}(\s|$)|>|```|~~~|\|")
 
 
@@ -318,6 +319,8 @@ def _comment_cut(text: str, node: yaml.ScalarNode) -> str | None:
     Reported when that looks like text (#1, #tag, or a one-space gap after words), not like a
     comment the author meant."""
     end = node.end_mark.index
+    if text[end:end + 1] not in (" ", "\t"):
+        return None  # the usual case: the value ends the line
     line_end = _EDITOR_BREAK.search(text, end)
     rest = text[end: line_end.start() if line_end else len(text)]
     match = re.match(r"([ \t]+)#(\S?)", rest)
@@ -356,7 +359,7 @@ def _folded_structure(source: str, first_line: int) -> tuple[int, str] | None:
 def _anchors(text: str) -> list[tuple[int, str]]:
     """'&name' before a value is a YAML anchor: YAML drops it from the text (aliases, the only
     use of anchors, are refused anyway)."""
-    if "&" not in text or not re.search(r"(^|[\s\[{,:?-])&[^\s]", text):
+    if "&" not in text or not _ANCHOR_LIKE.search(text):
         return []
     found = []
     for event in yaml.parse(text, Loader=SafeLoader):
