@@ -8,7 +8,7 @@ a learner's collection; each gets one located line saying what Anki would do and
 - a note's kind changes under the same id: Anki skips the note as conflicting. Refused.
 - the namespace changes: the whole deck and its note types arrive a second time. Refused
   unless --allow-identity-change (publishing a separate deck on purpose).
-- an id takes over another note's content or question: the learner's history follows the id
+- an id takes over another note's question (or gives its own to another id): the learner's history follows the id
   to the other content. Refused unless --allow-identity-change.
 - two topic titles that Anki takes for the same deck name. Refused (no lock needed).
 - a cloze number disappears from a note: Anki keeps its card, blank. Reported (generator.report)
@@ -77,17 +77,15 @@ def identity_problems(changes: Changes, notes: list[RenderedNote], deck: Deck, *
             "(the old one then shows up in the search for removed notes)", note_id))
     if not allow:
         kinds = {note_id for note_id, _, _ in changes.kinds}
-        for note_id, other, what in changes.swapped:
+        for note_id, other in changes.swapped:
             if note_id in kinds:
                 continue
             note = where[note_id]
-            took = ("now holds what note '{0}' held" if what == "content"
-                    else "now asks what note '{0}' asked").format(other)
             problems.append(Problem(
                 str(note.path), note.line,
-                f"{took} in the last build; Anki ties reviews to the id, so this note's history would "
-                f"follow it to another question: keep each question under its id, or pass {ALLOW_FLAG}",
-                note_id))
+                f"now asks what note '{other}' asked in the last build; Anki ties reviews to the id, so "
+                f"this note's history would follow it to another question: keep each question under "
+                f"its id, or pass {ALLOW_FLAG}", note_id))
     return problems
 
 

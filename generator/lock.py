@@ -97,7 +97,7 @@ class Changes:
     schema_changed: list[tuple[str, str]] = field(default_factory=list)  # kind, explanation
     namespace: tuple[str, str] | None = None  # old, new: every GUID and note-type id changes
     kinds: list[tuple[str, str, str]] = field(default_factory=list)  # id, old kind, new kind
-    swapped: list[tuple[str, str, str]] = field(default_factory=list)  # id, other id, what it took
+    swapped: list[tuple[str, str]] = field(default_factory=list)  # id, id whose question it took or got
     clozes_removed: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # id, numbers
     replaced: list[tuple[str, str]] = field(default_factory=list)  # new id, removed id: same question
     lock_upgrade: bool = False  # the lock lacks fields this cardsmith writes: rewrite it
@@ -176,7 +176,7 @@ def _parse_lock(data: Any) -> Lock:
     for note_id, v in notes.items():
         at = ("notes", note_id)
         if not isinstance(v, dict):
-            raise _Bad(at, f"entry is a {type(v).__name__} (expected an object)", note_id)
+            raise _Bad(at, f"entry is {_shown(v)} (expected an object)", note_id)
         clozes = _get(v, "clozes", list, at + ("clozes",), [], note_id)
         if not all(type(n) is int and 0 <= n <= 10_000 for n in clozes):
             raise _Bad(at + ("clozes",), f"clozes {clozes!r} (expected cloze numbers)", note_id)
@@ -188,12 +188,15 @@ def _parse_lock(data: Any) -> Lock:
     for kind, v in notetypes.items():
         at = ("notetypes", kind)
         if not isinstance(v, dict):
-            raise _Bad(at, f"note type '{kind}' is a {type(v).__name__} (expected an object)")
-        schema = _get(v, "schema", list, at + ("schema",), [], None)
-        if not all(isinstance(x, str) for x in schema):
-            raise _Bad(at + ("schema",), f"note type '{kind}': schema {schema!r} (expected strings)")
-        lock.notetypes[kind] = Stamp(_get(v, "hash", str, at + ("hash",), None, None), _mod(v, at, None),
-                                     schema=tuple(schema))
+            raise _Bad(at, f"note type '{kind}' is {_shown(v)} (expected an object)")
+        try:
+            schema = _get(v, "schema", list, at + ("schema",), [], None)
+            if not all(isinstance(x, str) for x in schema):
+                raise _Bad(at + ("schema",), f"schema {_shown(schema)} (expected strings)")
+            lock.notetypes[kind] = Stamp(_get(v, "hash", str, at + ("hash",), None, None), _mod(v, at, None),
+                                         schema=tuple(schema))
+        except _Bad as bad:
+            raise _Bad(bad.where, f"note type '{kind}': {bad.problem}") from None
     return lock
 
 
@@ -309,33 +312,31 @@ def cloze_numbers(note: RenderedNote) -> tuple[int, ...]:
     return tuple(sorted({int(n) for n in CLOZE_RE.findall(note.fields[0])}))
 
 
-def _identity_moves(previous: Lock, lock: Lock, changes: Changes) -> tuple[list[tuple[str, str, str]],
+def _identity_moves(previous: Lock, lock: Lock, changes: Changes) -> tuple[list[tuple[str, str]],
                                                                            list[tuple[str, str]]]:
-    """Notes whose id now carries another note's content or question (Anki ties the learner's
-    history to the id, so it would follow the id to other content): (id, other id, 'content'
-    or 'question'), one per id. And new notes that take over the question of a removed one
-    (a deliberate new id: the learner starts it afresh): (new id, removed id)."""
-    old_hash = {s.hash: note_id for note_id, s in previous.notes.items()}
-    old_question = {s.question: note_id for note_id, s in previous.notes.items() if s.question}
-    new_question = {s.question: note_id for note_id, s in lock.notes.items()}
+    """Notes whose id now asks another note's question (Anki ties the learner's history to the
+    id, so it would follow the id to other content): (id, other id), one per id; either the
+    id took another's question or another id took its own. And new notes that ask the question
+    of a removed one (a deliberate new id: learned afresh): (new id, removed id). Only questions
+    are compared: a note's content hash includes its id. Locks that lack question hashes
+    (written before cardsmith kept them) find nothing until their first rebuild."""
+    old_question = {s.question: note_id for note_id, s in sorted(previous.notes.items()) if s.question}
+    new_question = {s.question: note_id for note_id, s in sorted(lock.notes.items())}
     swapped = []
     for note_id in changes.changed:
         old, mine = previous.notes[note_id], lock.notes[note_id]
-        other = old_hash.get(mine.hash)
-        if other is not None and other != note_id:
-            swapped.append((note_id, other, "content"))
-            continue
         if not old.question or old.question == mine.question:
             continue
         took = old_question.get(mine.question)  # this id now asks what another id asked
         gave = new_question.get(old.question)  # another id now asks what this one asked
         if took is not None and took != note_id:
-            swapped.append((note_id, took, "question"))
-        elif gave is not None and gave != note_id and previous.notes.get(gave, Stamp("", 0)).question != old.question:
-            swapped.append((note_id, gave, "question"))
-    replaced = [(old_question[lock.notes[note_id].question], note_id) for note_id in changes.new
-                if old_question.get(lock.notes[note_id].question) in changes.removed]
-    return swapped, [(new_id, old_id) for old_id, new_id in replaced]
+            swapped.append((note_id, took))
+        elif gave is not None and gave != note_id and (
+                gave not in previous.notes or previous.notes[gave].question != old.question):
+            swapped.append((note_id, gave))
+    replaced = [(new_id, old_question[lock.notes[new_id].question]) for new_id in changes.new
+                if old_question.get(lock.notes[new_id].question) in changes.removed]
+    return swapped, replaced
 
 
 def _describe_schema_change(old: tuple[str, ...], new: tuple[str, ...]) -> str:
