@@ -33,9 +33,10 @@ ALLOW_FLAG = "--allow-identity-change"
 
 
 def deck_name_key(name: str) -> str:
-    """A deck-name component as Anki compares it: NFC, surrounding spaces trimmed (measured:
-    'Beta ' and 'Beta' are one deck), letter case folded (its unicase collation)."""
-    return unicodedata.normalize("NFC", name).strip().casefold()
+    """A deck-name component as Anki compares it (measured with its backend: tests/test_identity):
+    NFC, surrounding spaces trimmed ('Beta ' is 'Beta'), full Unicode case folding ('Straße' is
+    'STRASSE', 'K' is the Kelvin sign); inner spaces count ('A  B' is not 'A B')."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).strip().casefold())
 
 
 def topic_case_problems(deck: Deck) -> list[Problem]:
@@ -48,7 +49,7 @@ def topic_case_problems(deck: Deck) -> list[Problem]:
         if first[1] != topic.path and first[0] != topic.title:  # equal titles: model's own error
             problems.append(Problem(
                 str(topic.path), _key_line(topic.path, "topic"),
-                f"topic '{topic.title}' and topic '{first[0]}' ({first[1].name}) differ only in letter "
+                f"topic {topic.title!r} and topic {first[0]!r} ({first[1].name}) differ only in letter "
                 "case or surrounding spaces; Anki takes them for one deck name and imports one of the "
                 "two decks renamed (with '_' added): rename one topic"))
     return problems
