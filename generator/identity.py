@@ -11,6 +11,8 @@ a learner's collection; each gets one located line saying what Anki would do and
 - an id takes over another note's question (or gives its own to another id): the learner's history follows the id
   to the other content. Refused unless --allow-identity-change.
 - two topic titles that Anki takes for the same deck name. Refused (no lock needed).
+- a cloze number now hides what another number hid (renumbered deletions): the card's
+  history follows the number. Refused unless --allow-identity-change.
 - a cloze number disappears from a note: Anki keeps its card, blank. Reported (generator.report)
   with a search for those cards: nothing is lost and the rest of the note updates.
 """
@@ -87,6 +89,13 @@ def identity_problems(changes: Changes, notes: list[RenderedNote], deck: Deck, *
                 f"now asks what note '{other}' asked in the last build; Anki ties reviews to the id, so "
                 f"this note's history would follow it to another question: keep each question under "
                 f"its id, or pass {ALLOW_FLAG}", note_id))
+        for note_id, number, before in changes.clozes_moved:
+            note = where[note_id]
+            problems.append(Problem(
+                str(note.path), note.line,
+                f"cloze c{number} now hides what c{before} hid in the last build; Anki keeps reviews per "
+                f"cloze number, so card {number}'s history would follow it to another deletion: keep each "
+                f"deletion's number (gaps are fine), or pass {ALLOW_FLAG}", note_id))
     return problems
 
 

@@ -39,7 +39,7 @@ class Stamp:
     schema: tuple[str, ...] = ()  # note types: field/template ids in order
     kind: str = ""  # notes: its kind ('' in locks written before cardsmith remembered it)
     question: str = ""  # notes: short hash of its first field (the question, or a cloze's text)
-    clozes: tuple[int, ...] = ()  # cloze notes: the cloze numbers, one card each
+    clozes: tuple[tuple[int, str], ...] = ()  # cloze notes: (number, short hash of what it hides)
 
 
 @dataclass
@@ -80,7 +80,7 @@ def _note_body(s: Stamp) -> str:
     if s.question:
         lines.append(f'   "question": {_q(s.question)}')
     if s.clozes:
-        lines.append('   "clozes": [\n' + ",\n".join(f"    {int(n)}" for n in s.clozes) + "\n   ]")
+        lines.append('   "clozes": {\n' + ",\n".join(f'    "{int(n)}": {_q(h)}' for n, h in s.clozes) + "\n   }")
     return ",\n".join(lines)
 
 
@@ -99,6 +99,7 @@ class Changes:
     kinds: list[tuple[str, str, str]] = field(default_factory=list)  # id, old kind, new kind
     swapped: list[tuple[str, str]] = field(default_factory=list)  # id, id whose question it took or got
     clozes_removed: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # id, numbers
+    clozes_moved: list[tuple[str, int, int]] = field(default_factory=list)  # id, number, its old number
     replaced: list[tuple[str, str]] = field(default_factory=list)  # new id, removed id: same question
     lock_upgrade: bool = False  # the lock lacks fields this cardsmith writes: rewrite it
 
@@ -177,14 +178,16 @@ def _parse_lock(data: Any) -> Lock:
         at = ("notes", note_id)
         if not isinstance(v, dict):
             raise _Bad(at, f"entry is {_shown(v)} (expected an object)", note_id)
-        clozes = _get(v, "clozes", list, at + ("clozes",), [], note_id)
-        if not all(type(n) is int and 0 <= n <= 10_000 for n in clozes):
-            raise _Bad(at + ("clozes",), f"clozes {clozes!r} (expected cloze numbers)", note_id)
+        clozes = _get(v, "clozes", dict, at + ("clozes",), {}, note_id)
+        if not all(re.fullmatch(r"[0-9]{1,5}", n) and isinstance(h, str) for n, h in clozes.items()):
+            raise _Bad(at + ("clozes",), f"'clozes' is {_shown(clozes)} (expected cloze numbers "
+                       "and hashes)", note_id)
         lock.notes[note_id] = Stamp(
             _get(v, "hash", str, at + ("hash",), None, note_id), _mod(v, at, note_id),
             _get(v, "deck", str, at + ("deck",), "", note_id), (),
             _get(v, "kind", str, at + ("kind",), "", note_id),
-            _get(v, "question", str, at + ("question",), "", note_id), tuple(clozes))
+            _get(v, "question", str, at + ("question",), "", note_id),
+            tuple(sorted((int(n), h) for n, h in clozes.items())))
     for kind, v in notetypes.items():
         at = ("notetypes", kind)
         if not isinstance(v, dict):
@@ -279,8 +282,8 @@ def stamp(previous: Lock, notes: list[RenderedNote], notetypes: dict[str, BuiltN
             changes.moved.append((note.id, old.deck, note.deck))
         if old.kind and old.kind != note.kind:
             changes.kinds.append((note.id, old.kind, note.kind))
-        elif old.clozes and set(old.clozes) - set(mine.clozes):
-            changes.clozes_removed.append((note.id, tuple(sorted(set(old.clozes) - set(mine.clozes)))))
+        elif old.clozes and mine.clozes:
+            _cloze_changes(note.id, dict(old.clozes), dict(mine.clozes), changes)
     changes.removed = sorted(set(previous.notes) - set(lock.notes))
     changes.swapped, changes.replaced = _identity_moves(previous, lock, changes)
     for kind, built in notetypes.items():
@@ -297,19 +300,40 @@ def stamp(previous: Lock, notes: list[RenderedNote], notetypes: dict[str, BuiltN
     return lock, changes
 
 
+def _cloze_changes(note_id: str, old: dict[int, str], new: dict[int, str], changes: Changes) -> None:
+    """Cloze numbers gone from a note (Anki keeps their cards, blank), and numbers that now hide
+    what another number hid (the card's history follows the number, not the deletion)."""
+    gone = sorted(set(old) - set(new))
+    if gone:
+        changes.clozes_removed.append((note_id, tuple(gone)))
+    was = {}
+    for number, digest in sorted(old.items(), reverse=True):
+        was[digest] = number  # the lowest number wins when deletions repeat
+    for number, digest in sorted(new.items()):
+        before = was.get(digest)
+        if number in old and old[number] != digest and before is not None and before != number:
+            changes.clozes_moved.append((note_id, number, before))
+
+
 def question_hash(note: RenderedNote) -> str:
     """What the lock keeps of a note's question side: a short hash of its first field (the
     front, or a cloze note's text), to see a question move to another id."""
     return hashlib.sha256(note.fields[0].encode()).hexdigest()[:16]
 
 
-def cloze_numbers(note: RenderedNote) -> tuple[int, ...]:
-    """The cloze numbers of a cloze note (one card each), in order; () for other kinds."""
+_DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::.*?)?\}\}", re.S)
+
+
+def cloze_numbers(note: RenderedNote) -> tuple[tuple[int, str], ...]:
+    """A cloze note's cloze numbers (one card each), in order, each with a short hash of what
+    it hides (the bodies of its deletions); () for other kinds."""
     if note.kind != "cloze":
         return ()
-    from generator.model import CLOZE_RE
-
-    return tuple(sorted({int(n) for n in CLOZE_RE.findall(note.fields[0])}))
+    bodies: dict[int, list[str]] = {}
+    for number, body in _DELETION.findall(note.fields[0]):
+        bodies.setdefault(int(number), []).append(body)
+    return tuple((n, hashlib.sha256(json.dumps(b, ensure_ascii=False).encode()).hexdigest()[:8])
+                 for n, b in sorted(bodies.items()))
 
 
 def _identity_moves(previous: Lock, lock: Lock, changes: Changes) -> tuple[list[tuple[str, str]],

@@ -322,6 +322,27 @@ def test_removed_cloze_is_reported_with_a_search_that_finds_its_card(reviewed: t
     assert not any("lost cloze" in x for x in _lines(build(data, tmp_path / "v2")))
 
 
+def test_renumbered_clozes_are_refused(reviewed: tuple[Any, Path], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    col, data = reviewed
+    _edit(data, "{{c1::2}} + {{c2::2}} + {{c3::12}} = 16 B", "{{c1::2}} + 2 + {{c2::12}} = 16 B")  # c3 → c2
+    (line,) = _refused(data, tmp_path / "v1", monkeypatch)
+    assert f"{ALPHA}:21: note 'a-cloze': cloze c2 now hides what c3 hid in the last build" in line
+    assert "keep each deletion's number (gaps are fine)" in line
+    # The harm, accepted on purpose: the card reviewed on "2" now asks for "12".
+    (card,) = col.find_cards('"Id:a-cloze" card:2')
+    assert 'data-cloze="2"' in col.get_card(card).render_output().question_text
+    result = _build_result(data, tmp_path / "v2", monkeypatch, T2, allow_identity_change=True)
+    assert any("lost cloze c3" in x for x in _lines(result))
+    import_apkg(col, tmp_path / "v2" / "mini.apkg")
+    assert 'data-cloze="12"' in col.get_card(card).render_output().question_text
+    assert col.get_card(card).reps == 1
+    # The way out: the numbers kept, with a gap: card 3 keeps its deletion and its history.
+    _edit(data, "{{c1::2}} + 2 + {{c2::12}} = 16 B", "{{c1::2}} + 2 + {{c3::12}} = 16 B")
+    result = _build_result(data, tmp_path / "v3", monkeypatch, T3, allow_identity_change=False)
+    assert result.changes.clozes_moved == []
+
+
 def test_several_removed_clozes_share_one_search(mini_data: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     _build(mini_data, tmp_path / "out", monkeypatch, T1)
@@ -353,10 +374,10 @@ def test_lock_written_before_these_fields_still_works(mini_data: Path, tmp_path:
 
 
 def test_lock_text_with_every_field_is_exactly_indented_json() -> None:
-    lock = Lock({"x": Stamp("h", 5, "D::é", (), "cloze", "q1", (1, 3)), "y": Stamp("h2", 6, "D", kind="basic")},
+    lock = Lock({"x": Stamp("h", 5, "D::é", (), "cloze", "q1", ((1, "a"), (3, "b"))), "y": Stamp("h2", 6, "D", kind="basic")},
                 {"basic": Stamp("t", 7, schema=("field:1",))}, "ns")
     data = {"version": 1, "namespace": "ns", "notetypes": {"basic": {"hash": "t", "mod": 7, "schema": ["field:1"]}},
-            "notes": {"x": {"hash": "h", "mod": 5, "deck": "D::é", "kind": "cloze", "question": "q1", "clozes": [1, 3]},
+            "notes": {"x": {"hash": "h", "mod": 5, "deck": "D::é", "kind": "cloze", "question": "q1", "clozes": {"1": "a", "3": "b"}},
                       "y": {"hash": "h2", "mod": 6, "deck": "D", "kind": "basic"}}}
     assert lock.dumps() == json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
