@@ -65,10 +65,9 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
     from generator.cards import MediaStore, render_notes
     from generator.lint import lint
     from generator.model import load_deck
+    from generator.identity import topic_case_problems
     from generator.notetypes import load_note_types
     from generator.work import Work
-
-    from generator.identity import topic_case_problems
 
     templates_dir = override_dir(data_dir, templates_dir)
     work = Work(cache, jobs, progress)

@@ -27,18 +27,17 @@ def build_report(result: BuildResult, verbosity: int) -> Iterator[Line]:
                    f"({', '.join(moved[:5])}{more}): Anki matches decks by name and never moves "
                    f"existing cards, so learners keep them in '{old}' (Browse → Change Deck)", True)
     for note_id, numbers in changes.clozes_removed:
+        one = len(numbers) == 1
         search = " OR ".join(f"card:{n}" for n in numbers)
-        search = f"({search})" if len(numbers) > 1 else search
         yield Line(f"warning: note '{note_id}' lost cloze {', '.join(f'c{n}' for n in numbers)}: Anki keeps "
-                   f"{'that card' if len(numbers) == 1 else 'those cards'} (with its reviews), which now "
-                   f"{'says' if len(numbers) == 1 else 'say'} \"No cloze … found on card\"; learners delete "
-                   f"{'it' if len(numbers) == 1 else 'them'} in Anki's browser, search: \"Id:{note_id}\" {search}"
-                   " (or Tools → Empty Cards)", True)
+                   f"{'that card' if one else 'those cards'}, reviews and all, now showing \"No cloze … found "
+                   f"on card\"; learners delete {'it' if one else 'them'} (Tools → Empty Cards, or search "
+                   f"Anki's browser: \"Id:{note_id}\" {search if one else f'({search})'})", True)
     if changes.namespace is not None:
         old, new = changes.namespace
         yield Line(f"warning: namespace changed from '{old}' to '{new}': Anki sees a new deck (every note "
-                   "and note type is new); learners who import it keep the old copy beside it, with their "
-                   "reviews", True)
+                   "and note type is new); learners who import it keep the old copy beside it, with its "
+                   f"reviews (to delete it, search Anki's browser: \"note:cardsmith*({old})\")", True)
     if verbosity < 0:
         return
     for path in result.written:

@@ -165,6 +165,8 @@ def test_namespace_change_is_refused_and_accepted_only_as_a_new_deck(reviewed: t
     log = import_apkg(col, tmp_path / "v2" / "mini-2.apkg")
     assert len(log.new) == 6 and len(log.updated) == 0
     assert col.note_count() == 12 and len(col.models.all_names_and_ids()) == types_before + 3
+    search = next(x for x in lines if "namespace changed" in x).split("browser: ")[1].removesuffix(")")
+    assert len(col.find_notes(search)) == 6 and not set(col.find_notes(search)) & set(col.find_notes('"note:*(mini-2)"'))
     assert read_lock(data / LOCK_NAME).namespace == "mini-2"
     assert check(data) == []  # the lock now describes the new deck
     assert build(data, tmp_path / "v2").written == []  # and a rebuild is quiet
@@ -308,7 +310,7 @@ def test_removed_cloze_is_reported_with_a_search_that_finds_its_card(reviewed: t
     result = _build_result(data, tmp_path / "v2", monkeypatch, T2)
     (line,) = [x for x in _lines(result) if "lost cloze" in x]
     assert line.startswith("warning: note 'a-cloze' lost cloze c2: Anki keeps that card")
-    search = line.split("search: ")[1].split(" (or")[0]
+    search = line.split("browser: ")[1].removesuffix(")")
     assert search == '"Id:a-cloze" card:2'
     log = import_apkg(col, tmp_path / "v2" / "mini.apkg")
     assert len(log.updated) == 1
@@ -350,7 +352,7 @@ def test_several_removed_clozes_share_one_search(mini_data: Path, tmp_path: Path
     _edit(mini_data, "{{c1::Paris}} is the capital of {{c3::France}}", "{{c1::Paris}} is the capital of France", BETA)
     lines = [x for x in _lines(_build_result(mini_data, tmp_path / "out", monkeypatch, T2)) if "lost cloze" in x]
     assert lines[0].startswith("warning: note 'a-cloze' lost cloze c2, c3: Anki keeps those cards")
-    assert lines[0].split("search: ")[1].startswith('"Id:a-cloze" (card:2 OR card:3)')
+    assert lines[0].split("browser: ")[1] == '"Id:a-cloze" (card:2 OR card:3))'
     assert lines[1].startswith("warning: note 'b-cloze-many' lost cloze c3")
 
 
