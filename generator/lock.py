@@ -117,25 +117,29 @@ def build_time() -> int:
         return int(time.time())
     if re.fullmatch(r"[0-9]{1,20}", value) and int(value) <= MAX_TIME:
         return int(value)
+    shown = value if len(value) <= 40 else value[:37] + "..."
     if re.fullmatch(r"-[0-9]+", value):
-        problem = f"{value} is negative ({_TIME_RANGE})"
+        problem = f"{shown} is negative ({_TIME_RANGE})"
     elif re.fullmatch(r"[0-9]+", value):
-        problem = f"{value} is too large: after the year 9999 ({_TIME_RANGE})"
+        problem = f"{shown} is too large: after the year 9999 ({_TIME_RANGE})"
     else:
-        problem = f"{value[:40]!r} is not an integer ({_TIME_RANGE})"
+        problem = f"{shown!r} is not an integer ({_TIME_RANGE})"
     raise DataError([Problem("SOURCE_DATE_EPOCH", None, problem + "; unset it or fix it")])
 
 
 def read_lock(path: Path) -> Lock:
     """The previous lock, or an empty one for a first build. A lock that cannot be read or
     holds what no build writes is one located DataError."""
-    if not path.exists() and not path.is_symlink():
-        return Lock()
-    if path.is_dir():
-        raise DataError([Problem(str(path), None, "lock file is a folder (expected the file `cardsmith "
-                                 "build` writes); remove the folder, or restore the file from git")])
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise DataError([Problem(str(path), None, "lock file is a symlink to nothing; remove it, "
+                                     "or restore the file from git")]) from None
+        return Lock()
+    except IsADirectoryError:
+        raise DataError([Problem(str(path), None, "lock file is a folder (expected the file `cardsmith "
+                                 "build` writes); remove the folder, or restore the file from git")]) from None
     except UnicodeDecodeError:
         raise DataError([_damaged(path, None, "not valid UTF-8")]) from None
     except OSError as exc:
@@ -144,9 +148,10 @@ def read_lock(path: Path) -> Lock:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        raise DataError([_damaged(path, line, message)]) from None
+        if isinstance(exc, json.JSONDecodeError):
+            raise DataError([_damaged(path, exc.lineno, exc.msg)]) from None
+        raise DataError([_damaged(path, None, "nested too deeply" if isinstance(exc, RecursionError)
+                                  else str(exc)[:80])]) from None
     try:
         return _parse_lock(data)
     except _Bad as bad:

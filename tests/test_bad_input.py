@@ -220,6 +220,8 @@ LOCK_CASES = [  # (name, lock content, where, message); the note's fields are on
      "entry is 3 (expected an object)"),
     ("notes-list", _lock().replace('"notes": {', '"notes": [{').replace("}\n}", "}]\n}"), "cardsmith.lock:4",
      "'notes' is [{\"a-basic\": {\"hash\": \"x\", \"mod\": 170... (expected an object)"),
+    ("huge-number", _lock().replace("1700000000", "9" * 5000), "cardsmith.lock", "lock file is damaged: "),  # 3.11+: int limit
+    ("deep-nesting", "[" * 100_000 + "]" * 100_000, "cardsmith.lock", "lock file is damaged: nested too deeply"),
     ("notetype-mod", _lock().replace('"notetypes": {}', '"notetypes": {"basic": {"hash": "t", "mod": -1}}'),
      "cardsmith.lock:3", "note type 'basic': 'mod' is -1, out of range"),
     ("schema-numbers", _lock().replace('"notetypes": {}', '"notetypes": {"basic": {"hash": "t", "mod": 1, "schema": [1]}}'),
@@ -248,20 +250,30 @@ def _assert_refused(result: Any, where: str, message: str) -> None:
     assert len(lines[0]) < 400 and lines[-1].endswith("nothing was written")
 
 
-def test_lock_is_a_folder(built: tuple[Path, Path, Callable[[], dict[Path, bytes]]]) -> None:
+@pytest.mark.parametrize("kind, message", [
+    ("folder", "lock file is a folder (expected the file `cardsmith build` writes)"),
+    ("dangling-symlink", "lock file is a symlink to nothing; remove it, or restore the file from git"),
+])
+def test_lock_is_not_a_file(kind: str, message: str, built: tuple[Path, Path, Callable[[], dict[Path, bytes]]]) -> None:
     data, out, snapshot = built
-    (data / "cardsmith.lock").unlink()
-    (data / "cardsmith.lock").mkdir()
+    lock = data / "cardsmith.lock"
+    lock.unlink()
+    if kind == "folder":
+        lock.mkdir()
+    else:
+        lock.symlink_to(data / "nowhere.lock")
     before = snapshot()
     result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out)])
-    _assert_refused(result, "cardsmith.lock: ", "lock file is a folder (expected the file `cardsmith build` writes)")
-    assert snapshot() == before and (data / "cardsmith.lock").is_dir()
+    _assert_refused(result, "cardsmith.lock: ", message)
+    assert snapshot() == before and (lock.is_dir() if kind == "folder" else lock.is_symlink())
 
 
 @pytest.mark.parametrize("value, message", [
     ("-1", "-1 is negative (expected seconds since 1970, 0 to 253402300799); unset it or fix it"),
     ("253402300800", "253402300800 is too large: after the year 9999"),
     ("99999999999999999999999999", "99999999999999999999999999 is too large"),
+    ("9" * 5000, "9999999999999999999999999999999999999... is too large"),
+    ("-" + "9" * 5000, "-999999999999999999999999999999999999... is negative"),
     ("1.7e9", "'1.7e9' is not an integer"),
     (" 17", "' 17' is not an integer"),
     ("1_700_000_000", "'1_700_000_000' is not an integer"),
