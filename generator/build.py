@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from generator.cache import BuildCache, State, digest, tool_fingerprint, tree_digest
 from generator.errors import DataError, Problem, SchemaChangeError, UsageError
@@ -65,28 +65,50 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
     from generator.cards import MediaStore, render_notes
     from generator.lint import lint
     from generator.model import load_deck
+    from generator.identity import topic_case_problems
     from generator.notetypes import load_note_types
     from generator.work import Work
 
     templates_dir = override_dir(data_dir, templates_dir)
     work = Work(cache, jobs, progress)
-    deck = load_deck(data_dir, work.load_topics)
-    media = MediaStore(deck, templates_dir)
-    notes, files = render_notes(deck, templates_dir, work.renderer(deck, templates_dir, media), media)
-    media.render_description()  # its images are checked and shipped like a note's
+    lock_path = data_dir / LOCK_NAME
+    early: list[Problem] = []  # reported with every other problem of the run
+    previous, now = _attempt(early, lambda: read_lock(lock_path), Lock()), _attempt(early, build_time, 0)
+    try:
+        deck = load_deck(data_dir, work.load_topics)
+        early += topic_case_problems(deck)
+        media = MediaStore(deck, templates_dir)
+        notes, files = render_notes(deck, templates_dir, work.renderer(deck, templates_dir, media), media)
+        media.render_description()  # its images are checked and shipped like a note's
+    except DataError as exc:
+        raise DataError([*early, *exc.problems]) from None
+    if early:
+        raise DataError(early)
     warnings = [*media.warnings, *lint(deck, notes)]
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
-    lock_path = data_dir / LOCK_NAME
-    lock, changes = stamp(read_lock(lock_path), notes, notetypes, build_time())
+    lock, changes = stamp(previous, notes, notetypes, now, deck.namespace)
     return Prepared(deck, notes, files, warnings, exercises, notetypes, lock, changes, lock_path.exists())
 
 
+T = TypeVar("T")
+
+
+def _attempt(problems: list[Problem], step: Callable[[], T], fallback: T) -> T:
+    """step(), or `fallback` with its DataError's problems added to `problems`."""
+    try:
+        return step()
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return fallback
+
+
 def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
-          allow_schema_change: bool = False, progress: Progress | None = None,
-          jobs: int | None = None) -> BuildResult:
-    """Build the deck and the exercises from data_dir into out_dir. `progress` and `jobs`: see
-    prepare()."""
+          allow_schema_change: bool = False, allow_identity_change: bool = False,
+          progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
+    """Build the deck and the exercises from data_dir into out_dir. Identity changes Anki
+    cannot apply are refused (generator.identity); `allow_identity_change` accepts those that
+    can be meant. `progress` and `jobs`: see prepare()."""
     templates_dir = override_dir(data_dir, templates_dir)
     check_paths(data_dir, out_dir, templates_dir)
     cache = BuildCache(out_dir)
@@ -95,6 +117,7 @@ def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
     if unchanged is not None:
         return unchanged
     p = prepare(data_dir, templates_dir, cache=cache, progress=progress, jobs=jobs)
+    _refuse_identity_changes(p, allow_identity_change)
     if p.changes.schema_changed and not allow_schema_change:
         raise SchemaChangeError(_schema_message(p.changes))
     outputs = _outputs(p, data_dir, out_dir, templates_dir)
@@ -111,7 +134,7 @@ def _outputs(p: Prepared, data_dir: Path, out_dir: Path, templates_dir: Path | N
     apkg = package_bytes(_deck_info(p.deck, templates_dir), p.notes, p.notetypes, p.lock, p.media)
     outputs = {out_dir / f"{p.deck.namespace}.apkg": apkg}
     outputs.update({out_dir / rel: text.encode() for rel, text in p.exercises.items()})
-    if p.changes.any or not p.lock_exists:
+    if p.changes.any or p.changes.lock_upgrade or not p.lock_exists:
         outputs[data_dir / LOCK_NAME] = p.lock.dumps().encode()  # last: a crash before it is harmless
     return outputs
 
@@ -122,6 +145,7 @@ def check(data_dir: Path, templates_dir: Path | None = None) -> list[Problem]:
     if not data_dir.is_dir():
         raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
     p = prepare(data_dir, templates_dir)
+    _refuse_identity_changes(p, False)
     stale = _stale(p)
     if stale:
         raise DataError([Problem(str(data_dir / LOCK_NAME), None, stale)])
@@ -140,6 +164,15 @@ def _stale(p: Prepared) -> str:
         parts.append("note types changed: " + ", ".join(c.notetypes_changed))
     return ("lock is stale (" + ", ".join(parts) + "); run `cardsmith build` and commit "
             "data/cardsmith.lock, or re-imports will not update the changed notes")
+
+
+def _refuse_identity_changes(p: Prepared, allow: bool) -> None:
+    """A DataError naming every identity change Anki cannot apply (generator.identity)."""
+    from generator.identity import identity_problems
+
+    problems = identity_problems(p.changes, p.notes, p.deck, allow=allow)
+    if problems:
+        raise DataError(problems)
 
 
 def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path | None) -> None:

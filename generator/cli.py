@@ -77,12 +77,14 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @TEMPLATES_OPTION
 @click.option("--allow-schema-change", is_flag=True,
               help="Accept a note-type schema change (costs users a merge and a full sync).")
+@click.option("--allow-identity-change", is_flag=True,
+              help="Accept a new namespace or a note id moved to other content (see README: Updating your deck).")
 @WATCH_OPTION
 @_verbosity_options
 @click.pass_context
 @_fail_on_errors
 def build(ctx: click.Context, data_dir: Path | None, out_dir: Path | None, templates_dir: Path | None,
-          allow_schema_change: bool, watch: bool) -> None:
+          allow_schema_change: bool, allow_identity_change: bool, watch: bool) -> None:
     """Build the .apkg deck and the exercise files."""
     from generator.build import build as run_build
     from generator.report import build_report
@@ -95,7 +97,7 @@ def build(ctx: click.Context, data_dir: Path | None, out_dir: Path | None, templ
 
     def once() -> Outcome:
         result = run_build(data_dir, out_dir, templates_dir, allow_schema_change=allow_schema_change,
-                           progress=progress)
+                           allow_identity_change=allow_identity_change, progress=progress)
         return Outcome(list(build_report(result, ctx.obj["verbosity"])), build_summary(result))
 
     _run(ctx, once, watch, data_dir, templates_dir)

@@ -26,6 +26,18 @@ def build_report(result: BuildResult, verbosity: int) -> Iterator[Line]:
         yield Line(f"warning: {len(moved)} note(s) moved from deck '{old}' to '{new}' "
                    f"({', '.join(moved[:5])}{more}): Anki matches decks by name and never moves "
                    f"existing cards, so learners keep them in '{old}' (Browse → Change Deck)", True)
+    for note_id, numbers in changes.clozes_removed:
+        one = len(numbers) == 1
+        search = " OR ".join(f"card:{n}" for n in numbers)
+        yield Line(f"warning: note '{note_id}' lost cloze {', '.join(f'c{n}' for n in numbers)}: Anki keeps "
+                   f"{'that card' if one else 'those cards'}, reviews and all, now showing \"No cloze … found "
+                   f"on card\"; learners delete {'it' if one else 'them'} (Tools → Empty Cards, or search "
+                   f"Anki's browser: \"Id:{note_id}\" {search if one else f'({search})'})", True)
+    if changes.namespace is not None:
+        old, new = changes.namespace
+        yield Line(f"warning: namespace changed from '{old}' to '{new}': Anki sees a new deck (every note "
+                   "and note type is new); learners who import it keep the old copy beside it, with its "
+                   f"reviews (to delete it, search Anki's browser: \"note:cardsmith*({old})\")", True)
     if verbosity < 0:
         return
     for path in result.written:
@@ -40,6 +52,9 @@ def build_report(result: BuildResult, verbosity: int) -> Iterator[Line]:
         yield from (Line(f"  changed {note_id}") for note_id in changes.changed)
     for kind in changes.notetypes_changed:
         yield Line(f"note type '{NOTE_TYPES[kind].name}' changed; Anki updates it in place on re-import")
+    for new_id, old_id in changes.replaced:
+        yield Line(f"note '{new_id}' takes over the question of removed note '{old_id}': Anki adds it as a "
+                   f"new note, learned from scratch, and keeps '{old_id}' with its reviews until deleted")
     if changes.removed and result.deck is not None:
         ids = " OR ".join(f'"Id:{note_id}"' for note_id in changes.removed)
         yield Line(f"{len(changes.removed)} note(s) left the data; Anki never deletes notes on import. "

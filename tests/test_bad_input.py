@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 from click.testing import CliRunner
@@ -32,6 +32,16 @@ class Case:
 
 def topic(body: str) -> str:
     return "topic: Bad\nnotes:\n" + body
+
+
+def _mini(name: str, *edits: tuple[str, str]) -> str:
+    """A file of the mini fixture with text replaced (each `old` must be there)."""
+    folder = Path(__file__).parent / "fixtures" / "mini"
+    text = ((folder / "topics" / name) if name != "deck.yaml" else folder / name).read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
 
 
 CASES = [
@@ -95,6 +105,35 @@ CASES = [
          "09.yaml:3: note 'x'", "not found"),
     Case("unknown-diagram", "topics/09.yaml", topic("  - id: x\n    front: q\n    back: '![x](diagram:nope)'\n    advice: true\n"),
          "09.yaml:3: note 'x'", "unknown diagram 'diagram:nope'"),
+    # --- issue 14 §1: identity changes Anki cannot apply (the fixture was built once: the lock knows it)
+    Case("kind-reverse-to-basic", "topics/01-alpha.yaml", _mini("01-alpha.yaml", ("    kind: reverse\n", "")),
+         "01-alpha.yaml:31: note 'a-rev'", "kind changed from reverse to basic under the same id; Anki skips"),
+    Case("kind-cloze-to-basic", "topics/01-alpha.yaml",
+         _mini("01-alpha.yaml", ("    kind: cloze\n    text: |\n      Adam: {{c1::2}} + {{c2::2}} + {{c3::12}} = 16 B\n",
+                                 "    front: Adam?\n    back: 16 B\n")),
+         "01-alpha.yaml:21: note 'a-cloze'", "kind changed from cloze to basic under the same id"),
+    Case("kind-basic-to-reverse", "topics/02-beta.yaml", _mini("02-beta.yaml", ("  - id: b-image\n", "  - id: b-image\n    kind: reverse\n")),
+         "02-beta.yaml:21: note 'b-image'", "kind changed from basic to reverse under the same id"),
+    Case("namespace-changed", "deck.yaml", _mini("deck.yaml", ("namespace: mini", "namespace: mini-v2")),
+         "deck.yaml:2", "namespace changed from 'mini' to 'mini-v2' since the last build; note GUIDs"),
+    Case("ids-swapped", "topics/02-beta.yaml",
+         _mini("02-beta.yaml", ("id: b-table", "id: TMP"), ("id: b-image", "id: b-table"), ("id: TMP", "id: b-image")),
+         "02-beta.yaml:3: note 'b-image'", "now asks what note 'b-table' asked in the last build"),
+    Case("id-moved-to-new-question", "topics/01-alpha.yaml",
+         _mini("01-alpha.yaml", ("front: MHA\n", "front: GQA\n")) + "  - id: a-mha\n    kind: reverse\n    front: MHA\n"
+         "    back: Multi-head attention\n    advice: true\n",
+         "01-alpha.yaml:31: note 'a-rev'", "now asks what note 'a-mha' asked in the last build"),
+    Case("id-took-another-question", "topics/01-alpha.yaml",
+         _mini("01-alpha.yaml", ("front: MHA\n", "front: |\n      What does the dot look like?\n")),
+         "01-alpha.yaml:31: note 'a-rev'", "now asks what note 'b-image' asked"),
+    Case("cloze-renumbered", "topics/01-alpha.yaml", _mini("01-alpha.yaml", ("{{c2::2}} + {{c3::12}}", "2 + {{c2::12}}")),
+         "01-alpha.yaml:21: note 'a-cloze'", "cloze c2 now hides what c3 hid in the last build; Anki keeps reviews"),
+    Case("topic-case-only", "topics/09.yaml", "topic: alpha\nnotes:\n" + GOOD_NOTE,
+         "09.yaml:1", "topic 'alpha' and topic 'Alpha' (01-alpha.yaml) differ only in letter case"),
+    Case("topic-case-non-ascii", "topics/09.yaml", "# Beta again\ntopic: 'BETA 二'\nnotes:\n" + GOOD_NOTE,
+         "09.yaml:2", "topic 'BETA 二' and topic 'Beta 二' (02-beta.yaml) differ only in letter case"),
+    Case("topic-trailing-space", "topics/09.yaml", "topic: 'Alpha '\nnotes:\n" + GOOD_NOTE,
+         "09.yaml:1", "or surrounding spaces; Anki takes them for one deck name"),
     # --- issue 14 §3: text the author wrote never silently changes (YAML reads what the line does not show)
     *[Case(f"escape-{name}", "topics/09.yaml", topic(f'  - id: x\n    front: q\n    back: "{value}"\n    advice: true\n'),
            "09.yaml:5", f"in double quotes YAML reads {shown} as") for name, value, shown in [
@@ -234,3 +273,102 @@ def test_out_inside_sources_is_refused(where: str, mini_data: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--data", str(mini_data), "--out", str(target)])
     assert result.exit_code == 1 and "choose another" in result.output
     assert not (mini_data / "sub").exists()
+
+
+# --- issue 14 §6 (lock and clock, part of §1's work): a lock no build wrote, a bad SOURCE_DATE_EPOCH
+
+def _lock(mod: object = 1_700_000_000, **note: object) -> str:
+    """A lock as `cardsmith build` lays it out, with one note; `note` overrides its fields."""
+    import json
+
+    entry = {"hash": "x", "mod": mod, "deck": "D", **note}
+    return json.dumps({"version": 1, "notetypes": {}, "notes": {"a-basic": entry}}, indent=1) + "\n"
+
+
+LOCK_CASES = [  # (name, lock content, where, message); the note's fields are on lines 6-8
+    ("json-syntax", '{\n "version": 1,\n', "cardsmith.lock:3", "lock file is damaged: Expecting property name"),
+    ("not-utf8", b'{"version": 1\xff}', "cardsmith.lock", "lock file is damaged: not valid UTF-8"),
+    ("top-level-list", "[]\n", "cardsmith.lock", "lock file is damaged: top level is a list (expected an object)"),
+    ("version", _lock().replace('"version": 1', '"version": 2'), "cardsmith.lock:2", "version 2 (expected 1)"),
+    ("mod-negative", _lock(-5), "cardsmith.lock:7: note 'a-basic'", "'mod' is -5, out of range (expected seconds since 1970"),
+    ("mod-too-large", _lock(10**30), "cardsmith.lock:7: note 'a-basic'", "'mod' is 1000000000000000000000000000000, out of range"),
+    ("mod-string", _lock("soon"), "cardsmith.lock:7: note 'a-basic'", "'mod' is \"soon\" (expected an integer)"),
+    ("mod-float", _lock(1.5), "cardsmith.lock:7: note 'a-basic'", "'mod' is 1.5 (expected an integer)"),
+    ("mod-bool", _lock(True), "cardsmith.lock:7: note 'a-basic'", "'mod' is true (expected an integer)"),
+    ("mod-missing", _lock().replace('  "mod": 1700000000,\n', ""), "cardsmith.lock:5: note 'a-basic'", "'mod' is missing"),
+    ("hash-number", _lock(hash=5), "cardsmith.lock:6: note 'a-basic'", "'hash' is 5 (expected a string)"),
+    ("deck-null", _lock(deck=None), "cardsmith.lock:8: note 'a-basic'", "'deck' is null (expected a string)"),
+    ("clozes-list", _lock(clozes=[1]), "cardsmith.lock:9: note 'a-basic'", "'clozes' is [1] (expected an object)"),
+    ("clozes-key", _lock(clozes={"c1": "ab"}), "cardsmith.lock:9: note 'a-basic'",
+     "'clozes' is {\"c1\": \"ab\"} (expected cloze numbers and hashes)"),
+    ("note-not-object", _lock().replace('"a-basic": {', '"a-basic": 3, "x": {'), "cardsmith.lock:5: note 'a-basic'",
+     "entry is 3 (expected an object)"),
+    ("notes-list", _lock().replace('"notes": {', '"notes": [{').replace("}\n}", "}]\n}"), "cardsmith.lock:4",
+     "'notes' is [{\"a-basic\": {\"hash\": \"x\", \"mod\": 170... (expected an object)"),
+    ("huge-number", _lock().replace("1700000000", "9" * 5000), "cardsmith.lock", "lock file is damaged: "),  # 3.11+: int limit
+    ("deep-nesting", "[" * 100_000 + "]" * 100_000, "cardsmith.lock", "lock file is damaged: nested too deeply"),
+    ("notetype-mod", _lock().replace('"notetypes": {}', '"notetypes": {"basic": {"hash": "t", "mod": -1}}'),
+     "cardsmith.lock:3", "note type 'basic': 'mod' is -1, out of range"),
+    ("schema-numbers", _lock().replace('"notetypes": {}', '"notetypes": {"basic": {"hash": "t", "mod": 1, "schema": [1]}}'),
+     "cardsmith.lock:3", "note type 'basic': schema [1] (expected strings)"),
+]
+
+
+@pytest.mark.parametrize("case", LOCK_CASES, ids=[c[0] for c in LOCK_CASES])
+def test_bad_lock(case: tuple[str, str | bytes, str, str], built: tuple[Path, Path, Callable[[], dict[Path, bytes]]]) -> None:
+    name, content, where, message = case
+    data, out, snapshot = built
+    lock = data / "cardsmith.lock"
+    lock.write_bytes(content if isinstance(content, bytes) else content.encode())
+    before = snapshot()
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out)])
+    _assert_refused(result, where, message)
+    assert snapshot() == before
+    assert not [p for p in out.rglob("*.tmp")] + [p for p in data.rglob("*.tmp")]
+
+
+def _assert_refused(result: Any, where: str, message: str) -> None:
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and (result.exception is None or isinstance(result.exception, SystemExit))
+    assert len(lines) == 2 and where in lines[0] and message in lines[0], lines
+    assert len(lines[0]) < 400 and lines[-1].endswith("nothing was written")
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("folder", "lock file is a folder (expected the file `cardsmith build` writes)"),
+    ("dangling-symlink", "lock file is a symlink to nothing; remove it, or restore the file from git"),
+])
+def test_lock_is_not_a_file(kind: str, message: str, built: tuple[Path, Path, Callable[[], dict[Path, bytes]]]) -> None:
+    data, out, snapshot = built
+    lock = data / "cardsmith.lock"
+    lock.unlink()
+    if kind == "folder":
+        lock.mkdir()
+    else:
+        lock.symlink_to(data / "nowhere.lock")
+    before = snapshot()
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out)])
+    _assert_refused(result, "cardsmith.lock: ", message)
+    assert snapshot() == before and (lock.is_dir() if kind == "folder" else lock.is_symlink())
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-1", "-1 is negative (expected seconds since 1970, 0 to 253402300799); unset it or fix it"),
+    ("253402300800", "253402300800 is too large: after the year 9999"),
+    ("99999999999999999999999999", "99999999999999999999999999 is too large"),
+    ("9" * 5000, "9999999999999999999999999999999999999... is too large"),
+    ("-" + "9" * 5000, "-999999999999999999999999999999999999... is negative"),
+    ("1.7e9", "'1.7e9' is not an integer"),
+    (" 17", "' 17' is not an integer"),
+    ("1_700_000_000", "'1_700_000_000' is not an integer"),
+])
+def test_bad_source_date_epoch(value: str, message: str, built: tuple[Path, Path, Callable[[], dict[Path, bytes]]],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    data, out, snapshot = built
+    (data / "topics" / "09.yaml").write_text(topic(GOOD_NOTE))  # something to build: not skipped as unchanged
+    before = snapshot()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out)])
+    _assert_refused(result, "SOURCE_DATE_EPOCH: ", message)
+    assert snapshot() == before
