@@ -121,21 +121,32 @@ def _flow_depth_bound(text: str) -> int:
 def _precheck(path: Path, text: str) -> None:
     """Reject what PyYAML reports badly (tabs) or dangerously (absurd nesting)."""
     if "\t" not in text and _DEEP_SPACES not in text and _flow_depth_bound(text) <= 8 * MAX_DEPTH:
-        return  # the line-by-line scan below could not find anything (its depth never gets this high)
+        return  # nothing below can be found: no tab, no deep indent, too few brackets to nest deep
     problems = []
-    depth = 0
     for number, line in enumerate(text.split("\n"), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent and line.strip():
             problems.append(Problem(str(path), number, "tab in indentation (YAML needs spaces)"))
         if len(indent) > 8 * MAX_DEPTH:
             problems.append(Problem(str(path), number, f"indented too deeply (limit {MAX_DEPTH} levels)"))
-        depth += _net_brackets(line)
-        if depth > 8 * MAX_DEPTH:
-            problems.append(Problem(str(path), number, f"nested too deeply (limit {MAX_DEPTH} levels)"))
-            break
+    problems += _too_deep(path, text)
     if problems:
         raise DataError(problems[:10])
+
+
+def _too_deep(path: Path, text: str) -> list[Problem]:
+    """Where YAML's own collections nest deeper than the limit, read from the parser's events
+    (which nest nothing on the stack): brackets inside text ($[0, n)$, \\left\\{) are no nesting."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=SafeLoader):
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_DEPTH + 1:  # the document's own mapping is depth 0 for _convert
+                line = event.start_mark.line + 1 if event.start_mark else None
+                return [Problem(str(path), line, f"nested too deeply (limit {MAX_DEPTH} levels)")]
+    except yaml.YAMLError:
+        pass  # reported, located, by the parse proper
+    return []
 
 
 def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int], depth: int,
