@@ -54,7 +54,7 @@ def check_note(note: Note, fields: Sequence[str], require_sources: bool = False)
     for name, text in _texts(note):  # math that will not fit a phone (generator/mathfit.py)
         found.extend((f"{name}: {message}", "warning") for message in math_fit_problems(text))
     if note.kind == "cloze":
-        found.extend(cloze_field_problems(fields))
+        found.extend(cloze_field_problems(fields, note.text or ""))
     if require_sources and not note.sources and not note.advice:
         found.append(("fact card without sources (this deck sets require_sources: add sources, or "
                       "advice: true for a strategy card)", "error"))
@@ -111,14 +111,19 @@ _MATHJAX = re.compile(r"\\[(\[].*?\\[\])]", re.S)  # what Anki takes for MathJax
 _BRACE = re.compile(r"(?<!\\)(?:\\\\)*([{}])")  # a brace that is not \{ or \}
 
 
-def cloze_field_problems(fields: Sequence[str]) -> list[tuple[str, Level]]:
+def cloze_field_problems(fields: Sequence[str], source: str = "") -> list[tuple[str, Level]]:
     """Where Anki reads a cloze note's rendered fields differently from what the author wrote.
     Anki makes a card for every cloze number in any field (generator.cloze), so clozes belong
     in the text alone; within it, a '}}' or '::' that Anki takes as the end of a cloze or the
-    start of a hint must not fall inside math, code or a tag the cloze did not open in."""
+    start of a hint must not fall inside math, code or a tag the cloze did not open in.
+    `source` is the text as written: a cloze that rendering loses is reported too."""
     html = fields[0]
     parsed = cloze.parse(html)
     found: list[tuple[str, Level]] = [(f"text (as rendered): {m}", "error") for m in cloze.problems(html, parsed)]
+    lost = len(cloze.parse(source).all()) - len(parsed.all())
+    if lost > 0:
+        found.append((f"text: {lost} cloze(s) lost in rendering (in highlighted code, where the colours split "
+                      "'{{c1::' apart? write the fence without a language)", "error"))
     found += [(f"text: {m}", "error") for m in _boundary_problems(html, parsed)]
     for name, value in zip(CLOZE_FIELDS[1:], fields[1:]):
         for deletion in cloze.parse(value).all():
