@@ -56,7 +56,7 @@ def formula_width_px(tex: str, display: bool) -> float:
         return _Estimator(body, display).total() * PX_PER_EM
     # lines (\\) of aligned columns (&): each column as wide as its widest cell
     columns: list[float] = []
-    for line in re.split(r"\\\\", body):
+    for line in re.split(r"\\\\(?:\s*\[[^\]]*\])?", body):  # a row break, with its spacing (\\[4pt])
         for i, cell in enumerate(re.split(r"(?<!\\)&", line)):
             width = _Estimator(cell, display).total()
             if i < len(columns):

@@ -130,6 +130,10 @@ CASES = [
         ("triple-brace-text", "{{c1::x^{2}}}", "cloze c1 ends at the first '}}' of '}}}'"),
         ("in-alt-text", "{{c1::a}} ![{{c2::dot}}](media/dot.svg)", "cloze c2 is inside an HTML tag"),
         ("in-extra", ("{{c1::a}}", "{{c2::b}}"), "extra: cloze c2 outside the text makes a card"),
+        ("highlighted", "{{c1::a}} and\n      ```python\n      x = {{c2::42}}\n      ```",
+         "cloze c2 disappears when rendered (in highlighted code"),
+        ("highlighted-same-number", "{{c1::a}} and\n      ```python\n      x = {{c1::42}}\n      ```",
+         "text: 1 cloze(s) lost in rendering (in highlighted code"),
     ]),
     Case("cloze-in-source-title", "topics/09.yaml",
          topic("  - id: x\n    kind: cloze\n    text: '{{c1::a}}'\n    sources:\n"

@@ -334,6 +334,15 @@ def test_row_spacing_reaches_anki_verbatim(mini_data: Path, tmp_path: Path) -> N
         col.close()
 
 
+@pytest.mark.parametrize("spacing", ["[4pt]", "[-2pt]", " [1ex]", "[3mm]"])
+def test_row_spacing_is_no_width(spacing: str) -> None:
+    """A row break's spacing is not part of the next row (generator.mathfit's phone-width rule)."""
+    from generator.mathfit import formula_width_px
+
+    rows = "\\begin{aligned} a &= b \\\\SPACING c + d + e &= f \\end{aligned}"
+    assert formula_width_px(rows.replace("SPACING", spacing), True) == formula_width_px(rows.replace("SPACING", ""), True)
+
+
 def test_half_open_intervals_in_many_notes(mini_data: Path, tmp_path: Path) -> None:
     notes = [{"id": f"n-{i}", "front": f"Is $x_{{{i}}} \\in [0, n)$ here?",
               "back": "Yes: $[0, n)$, $(0, 1]$, $\\left\\{ x \\right.$ [", "advice": True} for i in range(400)]
