@@ -176,4 +176,4 @@ def problems(text: str, parsed: Parsed | None = None) -> list[str]:
     if parsed.ignored:
         found.append(f"clozes nested more than {MAX_OPEN} deep: Anki ignores the deeper ones "
                      "and shows their '}}' as text")
-    return found
+    return list(dict.fromkeys(found))

@@ -154,6 +154,7 @@ def _where(regions: list[tuple[int, int, str]], pos: int, length: int) -> tuple[
 
 
 def _boundary_problems(html: str, parsed: cloze.Parsed) -> list[str]:
+    """Clozes whose end or hint Anki finds where the author did not put one."""
     regions = _regions(html)
     problems = []
     for d in parsed.all():
@@ -172,9 +173,8 @@ def _boundary_problems(html: str, parsed: cloze.Parsed) -> list[str]:
                                 f"hint and cuts the answer there ({fix})")
         if closed != opened:
             if closed is not None and (opened is None or closed[0] >= d.start):
-                fix = "write '} }'" if closed[2] == "math" else "end the cloze after the code"
                 problems.append(f"cloze {d.label} ends at a '}}}}' inside {closed[2]}: Anki would end the "
-                                f"cloze there ({fix})")
+                                "cloze there (write '} }')")
             else:
                 what = (opened or closed or (0, 0, ""))[2]
                 problems.append(f"cloze {d.label} starts inside {what} and ends outside it, which breaks "
@@ -186,6 +186,7 @@ def _boundary_problems(html: str, parsed: cloze.Parsed) -> list[str]:
 
 
 def _open_braces(text: str) -> int:
+    """How many more { than } (a \\{ or \\} is no brace)."""
     depth = 0
     for match in _BRACE.finditer(text):
         depth += 1 if match.group(1) == "{" else -1

@@ -88,8 +88,9 @@ class Note(_Strict):
             if self.front is not None or self.back is not None:
                 raise ValueError("a cloze note has 'text', not 'front'/'back'")
             problems = cloze.problems(self.text)
-            if problems:
-                raise ValueError("; ".join(problems))
+            if problems:  # one line: the first two, and how many more
+                more = f"; and {len(problems) - 2} more" if len(problems) > 2 else ""
+                raise ValueError("; ".join(problems[:2]) + more)
             if not cloze.numbers_in([self.text]):
                 raise ValueError("cloze text has no deletion (expected {{c1::…}})")
         else:

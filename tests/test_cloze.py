@@ -288,6 +288,11 @@ def test_refused_where_anki_gets_it_wrong(text: str, message: str, mini_data: Pa
     assert any(message in p.message and p.note_id == "n-0" for p in caught.value.problems), caught.value
 
 
+def test_several_numbers_warn_about_older_anki(mini_data: Path, tmp_path: Path) -> None:
+    result = _build_one(mini_data, tmp_path, "{{c1,2::shared}} and {{c1::one}}")
+    assert [w.note_id for w in result.warnings if "needs Anki 26.05 or later" in w.message] == ["n-0"]
+
+
 def test_issue_example_c2_card_is_not_lost(anki_col: Any) -> None:
     """genanki's rule finds one card in '{{c1::}} … {{c2::Romania}}'; Anki finds two."""
     import genanki
