@@ -339,6 +339,14 @@ def test_row_spacing_reaches_anki_verbatim(mini_data: Path, tmp_path: Path) -> N
         col.close()
 
 
+@pytest.mark.parametrize("tex", ["{" * 3000 + "x" + "}" * 3000, "x^{" * 3000 + "y" + "}" * 3000])
+def test_deeply_nested_math_builds(tex: str, mini_data: Path, tmp_path: Path) -> None:
+    """Brace nesting no formula has still builds (the phone-width estimate recursed into it)."""
+    _write_topic(mini_data, [{"id": "n-0", "front": "Which?", "back": f"${tex}$", "advice": True},
+                             {"id": "n-1", "kind": "cloze", "text": f"{{{{c1::a}}}} and $${tex}$$", "advice": True}])
+    assert build(mini_data, tmp_path / "out").note_count == 6 + 2
+
+
 @pytest.mark.parametrize("spacing", ["[4pt]", "[-2pt]", " [1ex]", "[3mm]"])
 def test_row_spacing_is_no_width(spacing: str) -> None:
     """A row break's spacing is not part of the next row (generator.mathfit's phone-width rule)."""
