@@ -62,7 +62,7 @@ def _empty_sides(note: Note, main_html: str, back_html: str) -> list[str]:
         kept = set(CLOZE_RE.findall(main_html))
         if wanted - kept:
             return [f"cloze c{', c'.join(sorted(wanted - kept))} disappears when rendered "
-                    "(inside a comment or stripped HTML?)"]
+                    "(in highlighted code, a comment or stripped HTML? a fence without a language keeps it)"]
         return [] if _visible(re.sub(r"\{\{c\d+::|\}\}", "", main_html)) else ["text renders empty"]
     return [f"{name} renders empty (only markup or invisible characters)"
             for name, html in (("front", main_html), ("back", back_html)) if not _visible(html)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
+from generator import cloze
 from generator.design import duplicate_problems, note_warnings
 from generator.errors import DataError, Level, Problem
 from generator.mathfit import math_fit_problems
@@ -19,7 +20,8 @@ MAX_BACK_CHARS = 600
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_BLOCK = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-_MATH = re.compile(r"\$\$(.+?)\$\$|\\\((.+?)\\\)|\\\[(.+?)\\\]|(?<![\\$])\$(?!\s)(.+?)(?<![\s\\])\$", re.S)
+# A math delimiter whose backslash is not escaped: an even run of backslashes before it
+_DELIMITER = re.compile(r"(?<!\\)(?:\\\\)*(?:\\([()\[\]])|(\$\$|\$))")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, less \n and \t
 
@@ -48,9 +50,11 @@ def check_note(note: Note, fields: Sequence[str], require_sources: bool = False)
     """What lint finds in one note on its own (its texts and its rendered fields), in order."""
     found: list[tuple[str, Level]] = []
     for name, text in _texts(note):
-        found.extend((f"{name}: {message}", "error") for message in _text_problems(text, cloze=(name == "text")))
+        found.extend((f"{name}: {message}", "error") for message in _text_problems(text))
     for name, text in _texts(note):  # math that will not fit a phone (generator/mathfit.py)
         found.extend((f"{name}: {message}", "warning") for message in math_fit_problems(text))
+    if note.kind == "cloze":
+        found.extend(cloze_field_problems(fields, note.text or ""))
     if require_sources and not note.sources and not note.advice:
         found.append(("fact card without sources (this deck sets require_sources: add sources, or "
                       "advice: true for a strategy card)", "error"))
@@ -70,7 +74,7 @@ def _texts(note: Note) -> list[tuple[str, str]]:
             if (text := getattr(note, name)) is not None]
 
 
-def _text_problems(text: str, cloze: bool) -> list[str]:
+def _text_problems(text: str) -> list[str]:
     problems = []
     for char in sorted(set(_CONTROL.findall(text))):
         problems.append(f"contains control character U+{ord(char):04X} (a YAML escape in a "
@@ -79,31 +83,114 @@ def _text_problems(text: str, cloze: bool) -> list[str]:
         problems.append("unterminated code fence (expected a closing ```)")
     prose = _CODE_SPAN.sub("", _CODE_BLOCK.sub("", text))
     problems.extend(_math_balance(prose))
-    if cloze:
-        for match in _MATH.finditer(prose):
-            body = next(g for g in match.groups() if g is not None)
-            if "}}" in body or "::" in body:
-                problems.append(f"'}}}}' or '::' inside math in a cloze ({match.group(0)[:40]!r}); "
-                                "Anki would end the cloze there: write '} }' or ': :'")
-        for match in _CODE_SPAN.finditer(text):
-            if "}}" in match.group(2) or "::" in match.group(2):
-                problems.append(f"'}}}}' or '::' inside code in a cloze ({match.group(0)[:40]!r}); "
-                                "Anki would end the cloze there")
     return problems
 
 
 def _math_balance(prose: str) -> list[str]:
+    """Math delimiters that do not pair up. A delimiter is one its backslash is not itself
+    escaped: LaTeX's row break with spacing (\\\\[4pt] in aligned) opens nothing."""
+    count = {"(": 0, ")": 0, "[": 0, "]": 0, "$": 0, "$$": 0}
+    for match in _DELIMITER.finditer(prose):
+        count[match.group(1) or match.group(2)] += 1
     problems = []
-    for opener, closer in (("\\(", "\\)"), ("\\[", "\\]")):
-        if prose.count(opener) != prose.count(closer):
-            problems.append(f"unbalanced math delimiters: {prose.count(opener)} '{opener}' "
-                            f"but {prose.count(closer)} '{closer}'")
-    unescaped = re.sub(r"\\\$", "", prose)
-    if unescaped.count("$$") % 2:
+    for opener, closer in (("(", ")"), ("[", "]")):
+        if count[opener] != count[closer]:
+            problems.append(f"unbalanced math delimiters: {count[opener]} '\\{opener}' "
+                            f"but {count[closer]} '\\{closer}'")
+    if count["$$"] % 2:
         problems.append("unbalanced math delimiters: odd number of '$$'")
-    if unescaped.replace("$$", "").count("$") % 2:
+    if count["$"] % 2:
         problems.append("unbalanced math delimiters: odd number of '$' (write \\$ for a literal dollar)")
     return problems
+
+
+CLOZE_FIELDS = ("text", "extra", "sources", "id")  # the cloze note type's fields, in order
+_HTML_TAG = re.compile(r"<(?:\"[^\"]*\"|'[^']*'|[^'\">])*>")
+_CODE_ELEMENT = re.compile(r"(<code\b[^>]*>)(.*?)</code>", re.S)
+_MATHJAX = re.compile(r"\\[(\[].*?\\[\])]", re.S)  # what Anki takes for MathJax (rslib cloze.rs)
+_BRACE = re.compile(r"(?<!\\)(?:\\\\)*([{}])")  # a brace that is not \{ or \}
+
+
+def cloze_field_problems(fields: Sequence[str], source: str = "") -> list[tuple[str, Level]]:
+    """Where Anki reads a cloze note's rendered fields differently from what the author wrote.
+    Anki makes a card for every cloze number in any field (generator.cloze), so clozes belong
+    in the text alone; within it, a '}}' or '::' that Anki takes as the end of a cloze or the
+    start of a hint must not fall inside math, code or a tag the cloze did not open in.
+    `source` is the text as written: a cloze that rendering loses is reported too."""
+    html = fields[0]
+    parsed = cloze.parse(html)
+    found: list[tuple[str, Level]] = [(f"text (as rendered): {m}", "error") for m in cloze.problems(html, parsed)]
+    lost = len(cloze.parse(source).all()) - len(parsed.all())
+    if lost > 0:
+        found.append((f"text: {lost} cloze(s) lost in rendering (in highlighted code, where the colours split "
+                      "'{{c1::' apart? write the fence without a language)", "error"))
+    found += [(f"text: {m}", "error") for m in _boundary_problems(html, parsed)]
+    for name, value in zip(CLOZE_FIELDS[1:], fields[1:]):
+        for deletion in cloze.parse(value).all():
+            found.append((f"{name}: cloze {deletion.label} outside the text makes a card whose front Anki "
+                          "shows empty (clozes go in text)", "error"))
+    if any(len(d.numbers) > 1 for d in parsed.all()):
+        found.append(("text: a cloze with several numbers ({{c1,2::…}}) needs Anki 26.05 or later; "
+                      "older versions show it as text", "warning"))
+    return found
+
+
+def _regions(html: str) -> list[tuple[int, int, str]]:
+    """Where in rendered HTML a cloze marker would not be text: (start, end, what), for tags,
+    code and MathJax. Math is looked for outside code and tags, as MathJax does."""
+    regions = [(m.start(), m.end(), "an HTML tag") for m in _HTML_TAG.finditer(html)]
+    masked = _HTML_TAG.sub(lambda m: " " * len(m.group(0)), html)
+    for m in _CODE_ELEMENT.finditer(html):
+        regions.append((m.start(2), m.end(2), "code"))
+        masked = masked[: m.start(2)] + " " * len(m.group(2)) + masked[m.end(2):]
+    regions += [(m.start(), m.end(), "math") for m in _MATHJAX.finditer(masked)]
+    return regions
+
+
+def _where(regions: list[tuple[int, int, str]], pos: int, length: int) -> tuple[int, int, str] | None:
+    """The region a marker at pos (of that length) is in or cuts into: a tag before code."""
+    inside = [r for r in regions if r[0] < pos + length and pos < r[1]]
+    return min(inside, key=lambda r: (r[2] != "an HTML tag", r[1] - r[0])) if inside else None
+
+
+def _boundary_problems(html: str, parsed: cloze.Parsed) -> list[str]:
+    """Clozes whose end or hint Anki finds where the author did not put one."""
+    regions = _regions(html)
+    problems = []
+    for d in parsed.all():
+        opened, closed = _where(regions, d.start, d.body - d.start), _where(regions, d.end, 2)
+        tagged = [r for r in (opened, closed, *(_where(regions, h, 2) for h in d.hints))
+                  if r and r[2] == "an HTML tag"]
+        if tagged:
+            problems.append(f"cloze {d.label} is inside an HTML tag (an image's alt text or a link title?), "
+                            "where Anki's cloze markup breaks the tag")
+            continue
+        for hint in d.hints:  # in code, '::' is a path (std::vector) or a slice (a[::2]), never a hint
+            where = _where(regions, hint, 2)
+            if where is not None and (where != opened or where[2] == "code"):
+                fix = "write ': :'" if where[2] == "math" else "cloze the parts around it"
+                problems.append(f"cloze {d.label}: Anki takes the '::' inside {where[2]} for the start of a "
+                                f"hint and cuts the answer there ({fix})")
+        if closed != opened:
+            if closed is not None and (opened is None or closed[0] >= d.start):
+                problems.append(f"cloze {d.label} ends at a '}}}}' inside {closed[2]}: Anki would end the "
+                                "cloze there (write '} }')")
+            else:
+                what = (opened or closed or (0, 0, ""))[2]
+                problems.append(f"cloze {d.label} starts inside {what} and ends outside it, which breaks "
+                                f"the {what} on the card (keep the cloze inside it or around all of it)")
+        elif html.startswith("}", d.end + 2) and _open_braces(d.answer(html)) > 0:
+            problems.append(f"cloze {d.label} ends at the first '}}}}' of '}}}}}}': Anki reads its answer as "
+                            f"'…{d.answer(html)[-20:]}' (put a space before the cloze's closing '}}}}')")
+    return problems
+
+
+def _open_braces(text: str) -> int:
+    """How many more { than } (a \\{ or \\} is no brace)."""
+    depth = 0
+    for match in _BRACE.finditer(text):
+        depth += 1 if match.group(1) == "{" else -1
+    return depth
 
 
 def _plain(html: str) -> str:

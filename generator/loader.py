@@ -164,21 +164,32 @@ def _precheck(path: Path, text: str, card_text: bool = True) -> None:
             breaks := invisible_breaks(text)):
         raise DataError([Problem(str(path), line, message) for line, message in breaks[:10]])
     if "\t" not in text and _DEEP_SPACES not in text and _flow_depth_bound(text) <= 8 * MAX_DEPTH:
-        return  # the line-by-line scan below could not find anything (its depth never gets this high)
+        return  # nothing below can be found: no tab, no deep indent, too few brackets to nest deep
     problems = []
-    depth = 0
     for number, line in enumerate(_EDITOR_BREAK.split(text), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent and line.strip():
             problems.append(Problem(str(path), number, "tab in indentation (YAML needs spaces)"))
         if len(indent) > 8 * MAX_DEPTH:
             problems.append(Problem(str(path), number, f"indented too deeply (limit {MAX_DEPTH} levels)"))
-        depth += _net_brackets(line)
-        if depth > 8 * MAX_DEPTH:
-            problems.append(Problem(str(path), number, f"nested too deeply (limit {MAX_DEPTH} levels)"))
-            break
+    problems += _too_deep(path, text)
     if problems:
         raise DataError(problems[:10])
+
+
+def _too_deep(path: Path, text: str) -> list[Problem]:
+    """Where YAML's own collections nest deeper than the limit, read from the parser's events
+    (which nest nothing on the stack): brackets inside text ($[0, n)$, \\left\\{) are no nesting."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=SafeLoader):
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_DEPTH + 1:  # the document's own mapping is depth 0 for _convert
+                line = event.start_mark.line + 1 if event.start_mark else None
+                return [Problem(str(path), line, f"nested too deeply (limit {MAX_DEPTH} levels)")]
+    except yaml.YAMLError:
+        pass  # reported, located, by the parse proper
+    return []
 
 
 def _convert(node: yaml.Node, loc: Loc, context: _Context, depth: int) -> Any:

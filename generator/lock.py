@@ -326,17 +326,18 @@ def question_hash(note: RenderedNote) -> str:
     return hashlib.sha256(note.fields[0].encode()).hexdigest()[:16]
 
 
-_DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::.*?)?\}\}", re.S)
-
-
 def cloze_numbers(note: RenderedNote) -> tuple[tuple[int, str], ...]:
     """A cloze note's cloze numbers (one card each), in order, each with a short hash of what
     it hides (the bodies of its deletions); () for other kinds."""
     if note.kind != "cloze":
         return ()
+    from generator.cloze import parse  # Anki's own reading of the deletions
+
+    text = note.fields[0]
     bodies: dict[int, list[str]] = {}
-    for number, body in _DELETION.findall(note.fields[0]):
-        bodies.setdefault(int(number), []).append(body)
+    for deletion in parse(text).all():
+        for number in deletion.numbers:
+            bodies.setdefault(number, []).append(deletion.answer(text))
     return tuple((n, hashlib.sha256(json.dumps(b, ensure_ascii=False).encode()).hexdigest()[:8])
                  for n, b in sorted(bodies.items()))
 

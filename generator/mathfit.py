@@ -49,14 +49,19 @@ _NARROW = {"\\lvert": 0.28, "\\rvert": 0.28, "\\vert": 0.28, "|": 0.28, "\\Vert"
            "\\infty": 1.0, "\\partial": 0.57, "\\nabla": 0.83, "\\ell": 0.42, "\\emptyset": 0.5}
 
 
+MAX_GROUPS = 100  # {…} nested deeper than any real formula is estimated flat (the estimator recurses)
+
+
 def formula_width_px(tex: str, display: bool) -> float:
     """The estimated width of a typeset formula, in CSS px on the phone."""
     body = re.sub(r"\\(?:begin|end)\{[^}]*\}(?:\{[^}]*\})?", "", tex)
+    if body.count("{") > MAX_GROUPS and _deepest_group(body) > MAX_GROUPS:
+        body = body.replace("{", " ").replace("}", " ")
     if "\\\\" not in body and "&" not in body:
         return _Estimator(body, display).total() * PX_PER_EM
     # lines (\\) of aligned columns (&): each column as wide as its widest cell
     columns: list[float] = []
-    for line in re.split(r"\\\\", body):
+    for line in re.split(r"\\\\(?:\s*\[[^\]]*\])?", body):  # a row break, with its spacing (\\[4pt])
         for i, cell in enumerate(re.split(r"(?<!\\)&", line)):
             width = _Estimator(cell, display).total()
             if i < len(columns):
@@ -64,6 +69,14 @@ def formula_width_px(tex: str, display: bool) -> float:
             else:
                 columns.append(width)
     return sum(columns) * PX_PER_EM
+
+
+def _deepest_group(tex: str) -> int:
+    depth = deepest = 0
+    for brace in re.findall(r"[{}]", tex):
+        depth += 1 if brace == "{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 LIST_INDENT_PX = 24  # ul/ol indent on the card (padding-left 1.3em of 18 px text), per level

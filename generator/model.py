@@ -11,12 +11,13 @@ from typing import Annotated, Any, Callable, Literal, Sequence, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from generator import cloze
 from generator.design import RULES
 from generator.errors import DataError, Problem
 from generator.loader import Document, load_yaml, read_source
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
-CLOZE_RE = re.compile(r"\{\{c(\d+)::")
+CLOZE_RE = re.compile(r"\{\{c(\d+)::")  # a quick look; generator.cloze reads clozes as Anki does
 
 Text = Annotated[str, Field(min_length=1, pattern=r"\S")]
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG)]
@@ -87,7 +88,11 @@ class Note(_Strict):
                 raise ValueError("a cloze note needs 'text' (expected {{c1::…}} in it)")
             if self.front is not None or self.back is not None:
                 raise ValueError("a cloze note has 'text', not 'front'/'back'")
-            if not CLOZE_RE.search(self.text):
+            problems = cloze.problems(self.text)
+            if problems:  # one line: the first two, and how many more
+                more = f"; and {len(problems) - 2} more" if len(problems) > 2 else ""
+                raise ValueError("; ".join(problems[:2]) + more)
+            if not cloze.numbers_in([self.text]):
                 raise ValueError("cloze text has no deletion (expected {{c1::…}})")
         else:
             missing = [name for name in ("front", "back") if getattr(self, name) is None]

@@ -1,9 +1,11 @@
 """Stage 5, package: the .apkg bytes: genanki writes the collection, the standard zipfile
 compresses it.
 
-Each note is written with genanki's own Note.write_to_db and card rules, with its own
-modification time (from the lock) instead of one build time: Anki updates a note on
-re-import only when the package's time is newer than its own (ANKI-IMPORT-RULES rule 4).
+Each note is written with genanki's own Note.write_to_db, with its own modification time
+(from the lock) instead of one build time: Anki updates a note on re-import only when the
+package's time is newer than its own (ANKI-IMPORT-RULES rule 4). A cloze note's cards are
+the ones Anki's backend makes of its fields (generator.cloze), not genanki's guess: Anki's
+importer keeps a package's cards as they are.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
+    import genanki
+
     from generator.cards import RenderedNote
     from generator.lock import Lock
     from generator.notetypes import BuiltNoteType
@@ -78,11 +83,28 @@ def _collection(root: DeckInfo, notes: list[RenderedNote], notetypes: dict[str, 
             # genanki warns about "invalid HTML tags" by a regex; our fields are sanitized HTML
             warnings.filterwarnings("ignore", module="genanki")
             for due, note in enumerate(notes):
-                row = genanki.Note(model=models[note.kind], fields=list(note.fields), tags=list(note.tags),
-                                   guid=note.guid, due=due)
+                row = _note_class()(model=models[note.kind], fields=list(note.fields), tags=list(note.tags),
+                                    guid=note.guid, due=due)
                 row.write_to_db(cursor, lock.notes[note.id].mod, decks[note.deck].deck_id, ids)
         conn.commit()
         return _serialize(conn)
+
+
+@lru_cache(maxsize=1)
+def _note_class() -> type[genanki.Note]:
+    """genanki's Note, with a cloze note's cards as Anki makes them (generator.cloze.card_ords)."""
+    import genanki
+
+    from generator.cloze import card_ords
+
+    class Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
+        @property
+        def cards(self) -> list[genanki.Card]:
+            if self.model.model_type != genanki.Model.CLOZE:
+                return list(super().cards)
+            return [genanki.Card(ord_) for ord_ in card_ords(self.fields)]
+
+    return Note
 
 
 class _database:

@@ -44,6 +44,13 @@ def _mini(name: str, *edits: tuple[str, str]) -> str:
     return text
 
 
+def cloze_topic(text: str | tuple[str, str]) -> str:
+    """A topic with one cloze note 'x' whose text (and extra) is written as a | block."""
+    text, extra = text if isinstance(text, tuple) else (text, None)
+    more = f"    extra: |\n      {extra}\n" if extra else ""
+    return topic(f"  - id: x\n    kind: cloze\n    text: |\n      {text}\n{more}    advice: true\n")
+
+
 CASES = [
     # YAML
     Case("syntax", "topics/09.yaml", "topic: [Bad\nnotes: x\n", "09.yaml:2", "YAML syntax error"),
@@ -76,12 +83,6 @@ CASES = [
          "09.yaml:4: note 'x'", "'flip' is not allowed (expected 'basic', 'reverse' or 'cloze')"),
     Case("cloze-without-deletion", "topics/09.yaml", topic("  - id: x\n    kind: cloze\n    text: no gaps\n"),
          "09.yaml:3: note 'x'", "cloze text has no deletion"),
-    Case("cloze-braces-in-math", "topics/09.yaml",
-         topic("  - id: x\n    kind: cloze\n    text: '{{c1::a}} and $\\frac{a}{b}}$'\n    advice: true\n"),
-         "09.yaml:3: note 'x'", "inside math in a cloze"),
-    Case("cloze-colons-in-code", "topics/09.yaml",
-         topic("  - id: x\n    kind: cloze\n    text: '{{c1::a}} `std::vector`'\n    advice: true\n"),
-         "09.yaml:3: note 'x'", "inside code in a cloze"),
     Case("unbalanced-math", "topics/09.yaml", topic("  - id: x\n    front: 'what is \\(x'\n    back: a\n    advice: true\n"),
          "09.yaml:3: note 'x'", "unbalanced math delimiters"),
     Case("unterminated-fence", "topics/09.yaml",
@@ -219,6 +220,58 @@ CASES = [
          "09.yaml:3: note 'x'", "points outside data/"),
     Case("html-img-no-src", "topics/09.yaml", topic("  - id: x\n    front: q\n    back: 'a <img alt=\"x\">'\n    advice: true\n"),
          "09.yaml:3: note 'x'", "<img> without src"),
+    # --- issue 14 §2: cloze cards are exactly Anki's cards (generator/cloze.py reads them as
+    # Anki's backend does); refused is only what Anki itself gets wrong, tests/test_cloze.py
+    # checks that everything else builds with Anki's own cards
+    *(Case(f"cloze-{name}", "topics/09.yaml", cloze_topic(text), "09.yaml:3: note 'x'", message) for name, text, message in [
+        ("c0", "{{c0::42}} and {{c1::b}}", "cloze c0 has the number 0, which Anki makes no card for"),
+        ("c0-only", "Answer: {{c0::42}}", "cloze c0 has the number 0"),
+        ("c0-in-list", "{{c0,1::x}}", "cloze c0,1 has the number 0"),
+        ("empty", "{{c1::}} then {{c2::Romania}}", "cloze c1 is empty: its card would ask for nothing"),
+        ("blank", "{{c1::   }} then {{c2::Romania}}", "cloze c1 is empty"),
+        ("hint-only", "{{c1::::a hint}} then {{c2::Romania}}", "cloze c1 is empty"),
+        ("empty-markup", "{{c1::<b></b>}} then {{c2::Romania}}", "cloze c1 is empty"),
+        ("empty-nbsp", "{{c1::&nbsp;}} then {{c2::Romania}}", "cloze c1 is empty"),
+        ("renders-empty", "{{c1::[](https://example.org)}} then {{c2::Romania}}", "text (as rendered): cloze c1 is empty"),
+        ("too-big", "{{c501::x}}", "Anki makes at most 500 cloze cards (c1 to c500)"),
+        ("not-a-number", "{{c70000::x}} and {{c1::y}}", "'{{c70000::' is not a cloze for Anki"),
+        ("no-number", "{{c::x}} and {{c1::y}}", "'{{c::' is not a cloze for Anki"),
+        ("capital", "{{C1::x}} and {{c2::y}}", "'{{C1::' is not a cloze for Anki"),
+        ("one-colon", "{{c1:x}} and {{c2::y}}", "'{{c1:' is not a cloze for Anki"),
+        ("unclosed", "{{c1::x}} and {{c2::y", "cloze c2 is never closed (expected '}}'): Anki drops it"),
+        ("unclosed-outer", "{{c1::a {{c2::b}}", "cloze c1 is never closed"),
+        ("too-deep", "".join(f"{{{{c{i}::" for i in range(1, 12)) + "x" + "}}" * 11,
+         "clozes nested more than 10 deep"),
+        ("two-hints", "{{c1::a::h1 {{c2::b}} c::h2}}", "cloze c1 has 2 '::' hint separators"),
+        ("braces-in-math", "{{c1::$\\frac{a}{b}}$}}", "cloze c1 ends at a '}}' inside math: Anki would end the cloze there"),
+        ("braces-in-inline-math", "{{c1::a $b}}$ c", "cloze c1 ends at a '}}' inside math"),
+        ("colons-in-math", "{{c1::$a::b$}}", "Anki takes the '::' inside math for the start of a hint"),
+        ("colons-in-code", "{{c1::`std::vector`}}", "Anki takes the '::' inside code for the start of a hint"),
+        ("colons-in-code-cloze", "`{{c1::a[::2]}}`", "Anki takes the '::' inside code"),
+        ("braces-in-code", "{{c1::`d = {1: {2: 3}}`}}", "cloze c1 ends at a '}}' inside code"),
+        ("starts-in-math", "$a {{c1::b$ c}}", "cloze c1 starts inside math and ends outside it"),
+        ("triple-brace", "$x = {{c1::\\frac{a}{b}}}$", "cloze c1 ends at the first '}}' of '}}}'"),
+        ("triple-brace-text", "{{c1::x^{2}}}", "cloze c1 ends at the first '}}' of '}}}'"),
+        ("in-alt-text", "{{c1::a}} ![{{c2::dot}}](media/dot.svg)", "cloze c2 is inside an HTML tag"),
+        ("in-extra", ("{{c1::a}}", "{{c2::b}}"), "extra: cloze c2 outside the text makes a card"),
+        ("highlighted", "{{c1::a}} and\n      ```python\n      x = {{c2::42}}\n      ```",
+         "cloze c2 disappears when rendered (in highlighted code"),
+        ("highlighted-same-number", "{{c1::a}} and\n      ```python\n      x = {{c1::42}}\n      ```",
+         "text: 1 cloze(s) lost in rendering (in highlighted code"),
+    ]),
+    Case("cloze-in-source-title", "topics/09.yaml",
+         topic("  - id: x\n    kind: cloze\n    text: '{{c1::a}}'\n    sources:\n"
+               "      - title: '{{c3::Paper}}'\n        arxiv: '2405.04434'\n"),
+         "09.yaml:3: note 'x'", "sources: cloze c3 outside the text makes a card"),
+    # --- issue 14 §7: valid math is accepted (tests/test_cloze.py); what is still refused
+    Case("aligned-unclosed", "topics/09.yaml", topic("  - id: x\n    front: |\n      $$\\begin{aligned} a \\\\[4pt] b "
+                                                     "\\end{aligned}\n    back: a\n    advice: true\n"),
+         "09.yaml:3: note 'x'", "front: unbalanced math delimiters: odd number of '$$'"),
+    Case("display-unclosed", "topics/09.yaml", topic("  - id: x\n    front: q\n    back: |\n      \\[ a \\\\[4pt] b\n"
+                                                     "    advice: true\n"),
+         "09.yaml:3: note 'x'", "back: unbalanced math delimiters: 1 '\\[' but 0 '\\]'"),
+    Case("deep-block-nesting", "topics/09.yaml", "topic: B\nnotes:\n" + "".join("  " * i + "-\n" for i in range(1, 40)),
+         "09.yaml:35", "nested too deeply (limit 32 levels)"),
 ]
 
 
