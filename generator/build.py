@@ -66,11 +66,18 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
     from generator.lint import lint
     from generator.model import load_deck
     from generator.notetypes import load_note_types
+    from generator.templating import theme_problems, undecodable_names
     from generator.work import Work
 
     templates_dir = override_dir(data_dir, templates_dir)
     work = Work(cache, jobs, progress)
-    deck = load_deck(data_dir, work.load_topics)
+    early = theme_problems(templates_dir) + undecodable_names(data_dir)  # reported with the data's
+    try:
+        deck = load_deck(data_dir, work.load_topics)
+    except DataError as exc:
+        raise DataError([*exc.problems, *early]) from None
+    if early:
+        raise DataError(early)
     media = MediaStore(deck, templates_dir)
     notes, files = render_notes(deck, templates_dir, work.renderer(deck, templates_dir, media), media)
     warnings = lint(deck, notes)
@@ -143,6 +150,9 @@ def _stale(p: Prepared) -> str:
 
 def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path | None) -> None:
     """Refuse output folders that would overwrite the sources."""
+    from generator.output import check_out_dir  # a file, a dangling link, a loop: before resolve()
+
+    check_out_dir(out_dir)
     if not data_dir.is_dir():
         raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
     out = out_dir.resolve()
