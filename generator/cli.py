@@ -90,11 +90,11 @@ def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     stops a command as Ctrl-C does."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.output import stop_on_sigterm
+        from generator.output import sigterm_as_interrupt
 
-        stop_on_sigterm()
         try:
-            return func(*args, **kwargs)
+            with sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own: usage errors, --help…
         except (Exception, KeyboardInterrupt) as exc:
@@ -214,7 +214,7 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
         _echo(f"watching {', '.join(display_path(p) for p in paths)} (Ctrl-C stops)", err=True)
 
     def on_error(message: str) -> None:  # the watcher itself stumbled (and was restarted)
-        _echo(rebuild_line((), message), err=True)
+        _echo(rebuild_line(tuple(paths[:1]), message), err=True)
 
     watch_loop(paths, on_change, on_ready=first_run, on_error=on_error)
     click.echo("stopped watching", err=True)

@@ -208,11 +208,18 @@ def interrupts_deferred() -> Iterator[None]:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and `kill`, systemd, docker stop…
 
 
-def stop_on_sigterm() -> None:
-    """Make SIGTERM do what Ctrl-C does (KeyboardInterrupt: the run stops cleanly, previous
-    outputs intact, no temp file left). Only from the main thread, where signals arrive."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """In the block, SIGTERM does what Ctrl-C does (KeyboardInterrupt: the run stops cleanly,
+    previous outputs intact, no temp file left). Only in the main thread, where signals arrive."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -122,7 +122,13 @@ def theme_problems(templates_dir: Path | None = None) -> list[Problem]:
 
     override, problems = folders[0], []
     env = _environment(folders)
-    for root, dirs, files in os.walk(override):
+
+    def unreadable(exc: OSError) -> None:  # a folder Jinja would skip in silence
+        from generator.output import why
+
+        problems.append(Problem(str(exc.filename), None, f"cannot read theme folder: {why(exc)}"))
+
+    for root, dirs, files in os.walk(override, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if d not in _NOT_THEME)
         for name in sorted(dirs + files):
             path = Path(root, name)
@@ -165,7 +171,7 @@ def undecodable_name(path: Path) -> list[Problem]:
 def undecodable_names(folder: Path) -> list[Problem]:
     """undecodable_name() for every file and folder below `folder` (data/: before it loads)."""
     problems: list[Problem] = []
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder):  # an unreadable folder: reported when it is read
         dirs.sort()
         for name in sorted(dirs + files):
             problems.extend(undecodable_name(Path(root, name)))

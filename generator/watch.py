@@ -55,12 +55,12 @@ def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], 
     """Call on_change(changed files) after each burst of saves, until Ctrl-C or stop_event is set.
     on_ready is called once the watcher is listening, so a "watching" message is never early.
     When the watcher itself fails (watchfiles cannot name a file whose name is not UTF-8), it
-    says so through on_error, starts again and runs on_change((first folder,)) once: the
-    change it lost is never missed."""
+    says so through on_error, starts again and, once listening, runs on_change((first folder,)):
+    the change it lost is never missed."""
     for path in paths:
         if not path.is_dir():
             raise UsageError(f"cannot watch '{display_path(path)}': no such folder")
-    ready = on_ready
+    ready: Callable[[], None] | None = on_ready
     while True:
         try:
             _watch(paths, on_change, ready, stop_event, debounce_ms)
@@ -70,10 +70,11 @@ def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], 
         except _WatcherFailed as exc:
             if on_error is not None:
                 on_error(f"the file watcher failed ({exc}); watching again")
-            ready = None
             if stop_event is not None and stop_event.is_set():
                 return
-            on_change((paths[0],))  # what changed is unknown: run as after a save
+
+            def ready() -> None:  # once listening again, so a save during the run is not lost
+                on_change((paths[0],))  # what changed is unknown: run as after a save
 
 
 class _WatcherFailed(Exception):
