@@ -246,8 +246,10 @@ def check(ctx: click.Context, data_dir: Path | None, templates_dir: Path | None)
 def init(ctx: click.Context, folder: Path, name: str | None) -> None:
     """Start a deck folder: data/deck.yaml, a first topic, .gitignore, editor schemas."""
     from generator.errors import display_path
+    from generator.output import check_out_dir
     from generator.project import create_deck, next_steps
 
+    check_out_dir(folder, "FOLDER")
     for path in create_deck(folder, name):
         if ctx.obj["verbosity"] >= 0:
             _echo(f"created {display_path(path)}")
@@ -266,8 +268,11 @@ def init(ctx: click.Context, folder: Path, name: str | None) -> None:
 def schema(ctx: click.Context, out_dir: Path | None) -> None:
     """Write JSON Schemas of deck.yaml, topic files, diagrams.yaml and exercises, for editors."""
     from generator.errors import display_path
+    from generator.output import check_out_dir
     from generator.project import write_schemas
 
+    if out_dir is not None:
+        check_out_dir(out_dir)
     for path in write_schemas(out_dir):
         if ctx.obj["verbosity"] >= 0:
             _echo(f"wrote {display_path(path)}")

@@ -36,8 +36,12 @@ def write_outputs(outputs: dict[Path, bytes], lock_dir: Path) -> tuple[list[Path
                 try:
                     staged.append((_stage(path, data), path))
                 except OSError as exc:
-                    raise OutputError(f"cannot write {_quoted(path)}: {why(exc)}; previous outputs "
-                                      "are untouched") from None
+                    raise OutputError(f"cannot write {_quoted(path)}: {why(exc)}{_in_the_way(exc)}; "
+                                      "previous outputs are untouched") from None
+            for _, path in staged:  # checked before the first rename: the set lands whole or not at all
+                if path.is_dir() and not path.is_symlink():
+                    raise OutputError(f"cannot replace {_quoted(path)}: {_HINTS[errno.EISDIR]} (move it "
+                                      "away); previous outputs are untouched")
             with interrupts_deferred():
                 for tmp, path in staged:
                     try:
@@ -68,11 +72,19 @@ _HINTS = {
     errno.EDQUOT: "disk quota exceeded (free some space and build again)",
     errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
     errno.ENOTDIR: "a file stands where a folder is expected",
+    errno.EEXIST: "a file stands where a folder is expected",
     errno.EISDIR: "a folder stands where a file is expected",
     errno.ENAMETOOLONG: "the name is too long for the file system",
     errno.EMFILE: "too many open files (raise `ulimit -n`)",
     errno.EIO: "input/output error (a failing disk or network drive?)",
 }
+
+
+def _in_the_way(exc: OSError) -> str:
+    """Which path is in the way, when a file stands where a folder must be created."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR) and exc.filename:
+        return f" ({_quoted(exc.filename)})"
+    return ""
 
 
 def why(exc: OSError) -> str:
@@ -124,7 +136,9 @@ def check_out_dir(folder: Path, option: str = "--out") -> None:
         return
     except OSError as exc:
         if exc.errno == errno.ENOTDIR:
-            raise UsageError(f"{option} {shown}: a part of the path is a file, not a folder "
+            blocker = next((p for p in reversed(folder.parents) if os.path.lexists(p) and not p.is_dir()), None)
+            part = _quoted(blocker) if blocker is not None else "a part of the path"
+            raise UsageError(f"{option} {shown}: {part} is a file, not a folder "
                              "(choose another folder)") from None
         raise UsageError(f"{option} {shown}: {why(exc)}") from None
     if not folder.is_dir():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import traceback
 from functools import lru_cache
 from pathlib import Path
@@ -192,6 +193,10 @@ def template_problem(exc: BaseException, what: str = "template") -> Problem:
             if frame.filename.endswith(".j2"):  # Jinja rewrites tracebacks to the template's lines
                 path, line = frame.filename, frame.lineno
                 break
+        else:  # raised in a worker process: its traceback came back as text (the cause)
+            found = re.findall(r'File "([^"]+\.j2)", line (\d+)', str(exc.__cause__ or ""))
+            if found:
+                path, line = found[-1][0], int(found[-1][1])
     if isinstance(exc, jinja2.TemplateNotFound):
         message = f"{what} '{exc.name}' not found (expected a file in the theme)"
     elif isinstance(exc, jinja2.TemplateSyntaxError):

@@ -227,7 +227,7 @@ def test_unreadable_theme_folder_is_not_skipped_in_silence(deck: tuple[Path, Pat
 # --- --out that cannot be a folder ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["build", "preview"])
+@pytest.mark.parametrize("command", ["build", "preview", "schema", "init"])
 @pytest.mark.parametrize("kind", ["file", "dangling-symlink", "symlink-loop", "below-a-file",
                                   "below-a-dangling-symlink", "symlink-to-file"])
 def test_out_that_cannot_be_a_folder(kind: str, command: str, deck: tuple[Path, Path], tmp_path: Path) -> None:
@@ -250,13 +250,54 @@ def test_out_that_cannot_be_a_folder(kind: str, command: str, deck: tuple[Path, 
     elif kind == "symlink-to-file":
         spot.symlink_to(a_file)
     before = {p: p.read_bytes() for p in [*out.rglob("*"), *data.rglob("*")] if p.is_file()}
-    result = CliRunner().invoke(main, [command, "--data", str(data), "--out", str(target)])
+    args = {"init": ["init", str(target)], "schema": ["schema", "--out", str(target)]}.get(
+        command, [command, "--data", str(data), "--out", str(target)])
+    result = CliRunner().invoke(main, args)
     lines = result.output.strip().splitlines()
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
-    assert len(lines) == 1 and lines[0].startswith("cardsmith: --out ") and phrase in lines[0], lines
+    option = "FOLDER" if command == "init" else "--out"
+    assert len(lines) == 1 and lines[0].startswith(f"cardsmith: {option} ") and phrase in lines[0], lines
     assert a_file.read_text(encoding="utf-8") == "mine\n"
     assert {p: p.read_bytes() for p in [*out.rglob("*"), *data.rglob("*")] if p.is_file()} == before
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_folder_where_an_output_goes_stops_the_set_before_any_rename(tmp_path: Path) -> None:
+    from generator.errors import OutputError
+    from generator.output import write_outputs
+
+    first, second = tmp_path / "a.apkg", tmp_path / "b.lock"
+    write_outputs({first: b"old a"}, tmp_path)
+    second.mkdir()
+    with pytest.raises(OutputError, match="a folder stands where a file is expected"):
+        write_outputs({first: b"new a", second: b"new b"}, tmp_path)
+    assert first.read_bytes() == b"old a" and second.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.apkg", "b.lock"]
+
+
+def test_a_file_where_an_output_folder_goes_is_named(tmp_path: Path) -> None:
+    from generator.errors import OutputError
+    from generator.output import write_outputs
+
+    (tmp_path / "exercises").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(OutputError) as caught:
+        write_outputs({tmp_path / "deck.apkg": b"x", tmp_path / "exercises" / "a.py": b"y"}, tmp_path)
+    assert "a file stands where a folder is expected" in str(caught.value)
+    assert f"('{tmp_path / 'exercises'}')" in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exercises"]
+
+
+def test_a_template_error_in_a_worker_is_located(tmp_path: Path) -> None:
+    """A theme template that fails while the pool renders: the worker's traceback is text by
+    then, and still names the template's line."""
+    data = _big_deck(tmp_path / "deck" / "data", 500, "x")
+    fields = tmp_path / "deck" / "templates" / "fields"
+    fields.mkdir(parents=True)
+    (fields / "front.html.j2").write_text("{{ html }}\n{{ typo }}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[0].endswith(
+        "templates/fields/front.html.j2:2: 'typo' is undefined (a name the template uses has no value)")
 
 
 # --- input mistakes are collected with the others ---------------------------------------------
