@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -69,6 +71,8 @@ def _failure(exc: BaseException) -> tuple[list[str], int]:
             from generator.templating import template_problem
 
             return [str(template_problem(exc)), "cardsmith: 1 problem(s); nothing was written"], 1
+    if isinstance(exc, BrokenPipeError):  # `cardsmith build | head`: the reader left, the work was done
+        return ["cardsmith: the report was cut short (the program reading it closed the pipe)"], 1
     if isinstance(exc, OSError):
         from generator.output import os_error_message
 
@@ -99,8 +103,12 @@ def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise  # click's own: usage errors, --help…
         except (Exception, KeyboardInterrupt) as exc:
             lines, code = _failure(exc)
-            for line in lines:
-                _echo(line, err=True)
+            if isinstance(exc, BrokenPipeError):  # else Python's exit flushes into the pipe again
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            with contextlib.suppress(OSError):  # stderr may be closed too: the exit code still says it
+                for line in lines:
+                    _echo(line, err=True)
             sys.exit(code)
 
     wrapper.__name__ = func.__name__

@@ -175,7 +175,8 @@ def test_full_disk_in_a_user_namespace_too(deck: tuple[Path, Path], tmp_path: Pa
 
 @needs_caps
 @pytest.mark.parametrize("case", ["out-not-writable", "out-not-readable", "data-not-writable",
-                                  "topics-not-readable", "media-file-not-readable", "preview-not-writable"])
+                                  "topics-not-readable", "media-file-not-readable", "preview-not-writable",
+                                  "check-topics-not-readable"])
 def test_permission_denied(case: str, deck: tuple[Path, Path], tmp_path: Path) -> None:
     data, out = deck
     chmod, args, phrases = {
@@ -186,8 +187,9 @@ def test_permission_denied(case: str, deck: tuple[Path, Path], tmp_path: Path) -
         "media-file-not-readable": (f"chmod 000 '{data}/media/dot.svg'", ["build"], ["cannot access", "dot.svg"]),
         "preview-not-writable": (f"mkdir '{out}/preview' && chmod 555 '{out}/preview'",
                                  ["preview", "--out", str(out / "preview")], ["cannot write"]),
+        "check-topics-not-readable": (f"chmod 000 '{data}/topics'", ["check"], ["cannot access", "topics"]),
     }[case]
-    if "--out" not in args:
+    if "--out" not in args and args[0] != "check":
         args += ["--out", str(out)]
     subprocess.run(["sh", "-c", chmod], check=True)
     try:
@@ -210,18 +212,23 @@ def test_unreadable_data_file_is_a_located_problem(deck: tuple[Path, Path], tmp_
 
 
 @needs_caps
-def test_unreadable_theme_folder_is_not_skipped_in_silence(deck: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("unreadable", ["templates/fields", "templates/anki/style.css"])
+def test_unreadable_theme_file_is_not_skipped_in_silence(unreadable: str, deck: tuple[Path, Path],
+                                                         tmp_path: Path) -> None:
     data, out = deck
-    fields = data.parent / "templates" / "fields"
-    fields.mkdir(parents=True)
-    (fields / "front.html.j2").write_text("<b>{{ html }}</b>\n", encoding="utf-8")
-    fields.chmod(0)
+    theme = data.parent / "templates"
+    (theme / "fields").mkdir(parents=True)
+    (theme / "fields" / "front.html.j2").write_text("<b>{{ html }}</b>\n", encoding="utf-8")
+    (theme / "anki").mkdir()
+    (theme / "anki" / "style.css").write_text(".card { color: red }\n", encoding="utf-8")
+    (data.parent / unreadable).chmod(0)
     try:
-        run = _staged(tmp_path, NO_DAC, "true", ["build", "--data", str(data), "--out", str(out)], [out])
+        run = _staged(tmp_path, NO_DAC, "true", ["build", "--data", str(data), "--out", str(out)], [out, data])
     finally:
-        fields.chmod(0o755)
+        (data.parent / unreadable).chmod(0o755)
     assert run.code == 1 and "Traceback" not in run.stderr and run.after == run.before
-    assert "templates/fields: cannot read theme folder: permission denied" in run.stderr
+    what = "folder" if unreadable.endswith("fields") else "file"
+    assert f"{unreadable}: cannot read theme {what}: permission denied" in run.stderr, run.stderr
 
 
 # --- --out that cannot be a folder ------------------------------------------------------------
@@ -475,6 +482,20 @@ def test_watch_keeps_watching_through_every_kind(deck: tuple[Path, Path], watchi
     assert w.proc.wait(TIMEOUT) == 0
     w.wait_for("stopped watching")
     assert "Traceback" not in "\n".join(w.seen) and "internal error" not in "\n".join(w.seen)
+
+
+def test_a_reader_that_closes_the_pipe(deck: tuple[Path, Path]) -> None:
+    """`cardsmith build | head -0`: one line saying so, exit 1, no traceback, no 'Exception
+    ignored' from Python's own exit."""
+    data, out = deck
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "build", "--data", str(data), "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(TIMEOUT) == 1
+    assert stderr.strip().splitlines() == ["cardsmith: the report was cut short (the program reading it "
+                                           "closed the pipe)"]
 
 
 # --- the last-resort net ----------------------------------------------------------------------
