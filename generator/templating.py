@@ -75,6 +75,9 @@ def theme_digest(templates_dir: Path | None = None) -> dict[str, str]:
     result = {}
     for name, path in theme_files(templates_dir).items():
         try:
+            if not path.is_file():  # a FIFO or a link to /dev/zero: reported by theme_problems
+                result[name] = "not a regular file"
+                continue
             result[name] = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             result[name] = "unreadable"

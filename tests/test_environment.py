@@ -307,6 +307,29 @@ def test_a_template_error_in_a_worker_is_located(tmp_path: Path) -> None:
         "templates/fields/front.html.j2:2: 'typo' is undefined (a name the template uses has no value)")
 
 
+def test_special_files_never_hang_the_build(deck: tuple[Path, Path]) -> None:
+    """A FIFO or a link to /dev/zero among the sources: reading one would never end. In data/
+    they are not read (nothing refers to them); in the theme they are located problems."""
+    data, out = deck
+    os.mkfifo(data / "media" / "pipe")
+    (data / "media" / "zero").symlink_to("/dev/zero")
+    args = [sys.executable, "-m", "generator", "build", "--data", str(data), "--out", str(out)]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    theme = data.parent / "templates" / "anki"
+    theme.mkdir(parents=True)
+    os.mkfifo(theme / "style.css")
+    (theme / "highlight.css").symlink_to("/dev/zero")
+    run = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert [line.split("templates/", 1)[1] for line in lines[:-1]] == [
+        "anki/highlight.css: theme file is not a regular file (replace it with the file, or remove it to use "
+        "the default theme's)",
+        "anki/style.css: theme file is not a regular file (replace it with the file, or remove it to use the "
+        "default theme's)"]
+
+
 # --- input mistakes are collected with the others ---------------------------------------------
 
 
