@@ -85,8 +85,8 @@ def _failure(exc: BaseException) -> tuple[list[str], int]:
 
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f" at {Path(last.filename).name}:{last.lineno}"
-    return [f"cardsmith: internal error: {type(exc).__name__}{where}: {exc}; previous outputs are "
-            f"untouched; this is a bug in cardsmith, {REPORT_TO}"], 1
+    return [f"cardsmith: internal error: {type(exc).__name__}{where}: {exc}; this is a bug in cardsmith, "
+            f"{REPORT_TO}"], 1
 
 
 def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:

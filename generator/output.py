@@ -23,9 +23,9 @@ def write_outputs(outputs: dict[Path, bytes], lock_dir: Path) -> tuple[list[Path
     """Write every changed output atomically; returns (written, unchanged).
 
     Each file is first written in full to a temp file beside it; only when all are staged are
-    they renamed into place, with Ctrl-C held back, so an interrupted or failed build leaves
-    the previous outputs as they were and no temp file behind. A Ctrl-C held during the renames
-    is raised after them as InterruptedAfterWrite: the outputs are then the new ones.
+    they renamed into place, with Ctrl-C and SIGTERM held back, so an interrupted or failed
+    build leaves the previous outputs as they were and no temp file behind. A signal held during
+    the renames is raised after them as InterruptedAfterWrite: the outputs are then the new ones.
     """
     changed = {path: data for path, data in outputs.items() if not _same(path, data)}
     unchanged = [path for path in outputs if path not in changed]

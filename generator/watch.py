@@ -61,6 +61,7 @@ def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], 
         if not path.is_dir():
             raise UsageError(f"cannot watch '{display_path(path)}': no such folder")
     ready: Callable[[], None] | None = on_ready
+    failed_at_start = 0
     while True:
         try:
             _watch(paths, on_change, ready, stop_event, debounce_ms)
@@ -68,6 +69,9 @@ def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], 
         except KeyboardInterrupt:
             return  # Ctrl-C is how a watch ends; every write is atomic, so nothing is half done
         except _WatcherFailed as exc:
+            failed_at_start = 0 if exc.listened else failed_at_start + 1
+            if failed_at_start >= 3:  # it cannot even start: restarting would only spin
+                raise UsageError(f"cannot watch {', '.join(display_path(p) for p in paths)}: {exc}") from None
             if on_error is not None:
                 on_error(f"the file watcher failed ({exc}); watching again")
             if stop_event is not None and stop_event.is_set():
@@ -80,7 +84,8 @@ def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], 
 class _WatcherFailed(Exception):
     """watchfiles stopped with an error of its own (not one of on_change's)."""
 
-    def __init__(self, exc: BaseException) -> None:
+    def __init__(self, exc: BaseException, listened: bool) -> None:
+        self.listened = listened  # it had been watching before it failed
         text = str(exc)
         if "decode path" in text:
             text = "a file or folder name is not valid UTF-8; rename it"
@@ -100,7 +105,7 @@ def _watch(paths: Sequence[Path], on_change: OnChange, on_ready: Callable[[], No
         except StopIteration:
             return
         except RuntimeError as exc:  # WatchfilesRustInternalError (not exported by watchfiles)
-            raise _WatcherFailed(exc) from None
+            raise _WatcherFailed(exc, listening) from None
         if not listening:  # the first yield comes once the watcher is set up
             listening = True
             if on_ready is not None:

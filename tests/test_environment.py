@@ -531,7 +531,7 @@ def test_the_net_names_the_exception_and_where_to_report_it() -> None:
         lines, code = _failure(exc)
     assert code == 1 and len(lines) == 1
     assert lines[0].startswith("cardsmith: internal error: KeyError at test_environment.py:")
-    assert "previous outputs are untouched" in lines[0] and "report it to the cardsmith maintainers" in lines[0]
+    assert "this is a bug in cardsmith, please report it to the cardsmith maintainers" in lines[0]
 
 
 @pytest.mark.parametrize("exc", [PermissionError(13, "Permission denied", "x"), OSError(28, "No space left", "x"),
