@@ -476,9 +476,12 @@ def watching() -> Iterator[list[_Watch]]:
 @needs_caps
 def test_watch_keeps_watching_through_every_kind(deck: tuple[Path, Path], watching: list[_Watch]) -> None:
     data, out = deck
+    fields = data.parent / "templates" / "fields"  # the deck's own theme overrides: watched too
+    fields.mkdir(parents=True)
+    (fields / "front.html.j2").write_text("{{ html }}\n", encoding="utf-8")
     w = _Watch(["build", "--watch", "--data", str(data), "--out", str(out)], NO_DAC)
     watching.append(w)
-    w.wait_for("watching ")
+    w.wait_for("watching ", "templates")
     topic = data / "topics" / "01-alpha.yaml"
     good = topic.read_text(encoding="utf-8")
 
@@ -500,6 +503,11 @@ def test_watch_keeps_watching_through_every_kind(deck: tuple[Path, Path], watchi
     (data / "diagrams.yaml").unlink()
     w.wait_for("diagrams.yaml", "notes (")
 
+    (fields / "front.html.j2").write_text("{{ html }}\n{% if %}\n", encoding="utf-8")
+    w.wait_for("front.html.j2:2: Jinja syntax error")
+    (fields / "front.html.j2").write_text("{{ html }}\n", encoding="utf-8")
+    w.wait_for("front.html.j2", "notes (")
+
     assert w.proc.poll() is None, "every fault must leave the watch running"
     w.proc.send_signal(signal.SIGTERM)
     assert w.proc.wait(TIMEOUT) == 0
@@ -519,6 +527,27 @@ def test_a_reader_that_closes_the_pipe(deck: tuple[Path, Path]) -> None:
     assert proc.wait(TIMEOUT) == 1
     assert stderr.strip().splitlines() == ["cardsmith: the report was cut short (the program reading it "
                                            "closed the pipe)"]
+
+
+@needs_mounts
+@pytest.mark.parametrize("fault", ["read-only", "full"])
+def test_watch_keeps_watching_a_folder_it_cannot_write(fault: str, deck: tuple[Path, Path],
+                                                      watching: list[_Watch]) -> None:
+    data, out = deck
+    setup = _read_only(out) if fault == "read-only" else _full(out)
+    w = _Watch(["build", "--watch", "--data", str(data), "--out", str(out)],
+               ["unshare", "-m", "sh", "-euc", f'{setup}\nexec "$@"', "sh"])
+    watching.append(w)
+    why = "the file system is read-only" if fault == "read-only" else "no space left on the device"
+    w.wait_for("start: cannot write", why)
+    w.wait_for("watching ")
+    topic = data / "topics" / "02-beta.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    w.wait_for("02-beta.yaml: cannot write", why)
+    assert w.proc.poll() is None
+    w.proc.send_signal(signal.SIGINT)
+    assert w.proc.wait(TIMEOUT) == 0
+    assert "Traceback" not in "\n".join(w.seen)
 
 
 # --- the last-resort net ----------------------------------------------------------------------
