@@ -67,12 +67,13 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
     from generator.model import load_deck
     from generator.identity import topic_case_problems
     from generator.notetypes import load_note_types
+    from generator.templating import theme_problems, undecodable_names
     from generator.work import Work
 
     templates_dir = override_dir(data_dir, templates_dir)
     work = Work(cache, jobs, progress)
     lock_path = data_dir / LOCK_NAME
-    early: list[Problem] = []  # reported with every other problem of the run
+    early: list[Problem] = theme_problems(templates_dir) + undecodable_names(data_dir)  # reported with the rest
     previous, now = _attempt(early, lambda: read_lock(lock_path), Lock()), _attempt(early, build_time, 0)
     try:
         deck = load_deck(data_dir, work.load_topics)
@@ -177,6 +178,9 @@ def _refuse_identity_changes(p: Prepared, allow: bool) -> None:
 
 def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path | None) -> None:
     """Refuse output folders that would overwrite the sources."""
+    from generator.output import check_out_dir  # a file, a dangling link, a loop: before resolve()
+
+    check_out_dir(out_dir)
     if not data_dir.is_dir():
         raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
     out = out_dir.resolve()

@@ -22,6 +22,7 @@ import logging
 import marshal
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -107,6 +108,9 @@ def tree_digest(folder: Path) -> dict[str, str]:
                 continue
             path = os.path.join(root, name)
             try:
+                if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or /dev/zero would never end
+                    result[os.path.relpath(path, folder)] = "not a regular file"
+                    continue
                 with open(path, "rb") as handle:
                     result[os.path.relpath(path, folder)] = hashlib.sha256(handle.read()).hexdigest()
             except OSError:

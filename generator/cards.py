@@ -15,10 +15,10 @@ from urllib.parse import unquote
 
 from markupsafe import Markup
 
-from generator.errors import DataError, Problem
+from generator.errors import DataError, Problem, display_path
 from generator.model import CLOZE_RE, Deck, Diagram, Note
 from generator.render import RenderEnv, content_hash, render_markdown, strip_tags
-from generator.templating import environment
+from generator.templating import environment, template_problem, theme_files
 
 FOLD_EXTRA_CHARS = 400  # extras longer than this (as text) fold into <details> on the card
 # Template folders and files that cannot shape a note's fields (the card templates and CSS go
@@ -123,6 +123,7 @@ class MediaStore:
         self._cache: dict[str, str] = {}
         self.notices: dict[str, str] = {}  # reference → why its file may not show (a warning)
         self.warnings: list[Problem] = []  # located warnings of the notes and description rendered
+        self._drawings: dict[str, tuple[str | None, Problem | None]] = {}
 
     def resolve(self, src: str) -> str:
         """Media name for a reference (raises ValueError with the problem)."""
@@ -192,8 +193,64 @@ class MediaStore:
         return html
 
     def _draw(self, diagram: Diagram) -> str:
-        template = environment(self.templates_dir).get_template(f"diagrams/{diagram.template}")
-        return template.render(id=diagram.id, **diagram.params)
+        """The diagram's SVG; ValueError pointing at data/diagrams.yaml when it cannot be drawn."""
+        svg, problem = self._drawn(diagram)
+        if problem is not None:
+            where = display_path(problem.path) + (f":{problem.line}" if problem.line else "")
+            raise ValueError(f"diagram '{diagram.id}' cannot be drawn (see {where})")
+        assert svg is not None
+        return svg
+
+    def diagram_problems(self) -> list[Problem]:
+        """Every diagram of the deck drawn once, used or not: what is wrong with each, located
+        in data/diagrams.yaml, to be reported with the run's other problems."""
+        return [problem for diagram in self.deck.diagrams
+                for problem in [self._drawn(diagram)[1]] if problem is not None]
+
+    def _drawn(self, diagram: Diagram) -> tuple[str | None, Problem | None]:
+        if diagram.id not in self._drawings:
+            self._drawings[diagram.id] = self._try_draw(diagram)
+        return self._drawings[diagram.id]
+
+    def _try_draw(self, diagram: Diagram) -> tuple[str | None, Problem | None]:
+        import jinja2
+
+        name = f"diagrams/{diagram.template}"
+        if "id" in diagram.params:
+            return None, self._diagram_problem(diagram, "params", "'id' under params: the diagram's own id "
+                                               "is passed to the template as id (remove it from params)")
+        try:
+            template = environment(self.templates_dir).get_template(name)
+            return template.render(id=diagram.id, **diagram.params), None
+        except jinja2.TemplateNotFound as exc:
+            known = ", ".join(sorted(n.removeprefix("diagrams/") for n in theme_files(self.templates_dir)
+                                     if n.startswith("diagrams/"))) or "none"
+            if exc.name != name:  # the diagram's template includes one that is missing
+                return None, self._diagram_problem(diagram, "template", f"{template_problem(exc, 'template')}")
+            return None, self._diagram_problem(diagram, "template", f"template '{diagram.template}' not found "
+                                               f"in the theme's diagrams/ (expected one of: {known})")
+        except jinja2.UndefinedError as exc:
+            return None, self._diagram_problem(diagram, "params", f"{exc.message} in {name} (add it under "
+                                               "params, or fix the name)")
+        except Exception as exc:  # noqa: BLE001 - a template runs the author's code on the author's params
+            cause = template_problem(exc)
+            at = f" at line {cause.line}" if cause.path.endswith(name) and cause.line else ""
+            return None, self._diagram_problem(diagram, "params", f"{name}{at}: {cause.message}")
+
+    def _diagram_problem(self, diagram: Diagram, key: str, message: str) -> Problem:
+        """A problem at the diagram's entry in data/diagrams.yaml (at its `key` when present)."""
+        from generator.loader import load_yaml
+
+        path = self.deck.data_dir / "diagrams.yaml"
+        line = None
+        try:
+            doc = load_yaml(path)
+            index = next(i for i, item in enumerate(doc.data["diagrams"]) if item.get("id") == diagram.id)
+            line = doc.line(("diagrams", index, key)) if key in doc.data["diagrams"][index] else \
+                doc.line(("diagrams", index))
+        except (DataError, KeyError, TypeError, AttributeError, StopIteration):
+            pass  # loaded once already: only a file changed since could fail here
+        return Problem(str(path), line, f"diagram '{diagram.id}': {message}")
 
 
 def _near_miss(data_dir: Path, name: str) -> str:
@@ -287,7 +344,7 @@ def render_notes(deck: Deck, templates_dir: Path | None, renderer: Renderer | No
     items = deck.notes()
     results = renderer([note for _, note, _ in items]) if renderer else list(
         map(FieldRenderer(deck, templates_dir, media), [note for _, note, _ in items]))
-    problems: list[Problem] = []
+    problems: list[Problem] = media.diagram_problems()
     rendered = []
     deck_names = {topic.path: f"{deck.name}::{topic.title}" for topic in deck.topics}
     for (topic, note, line), result in zip(items, results):

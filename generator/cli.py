@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -10,10 +12,12 @@ import click
 
 from generator import __version__
 
-DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+# readable=False: an unreadable folder is reported by the core in one line, not by click's usage text
+DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path, readable=False), default=None,
                            help="The deck folder, or its data/ folder (default: the first folder from here "
                                 "upward with data/deck.yaml).")
-TEMPLATES_OPTION = click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=None,
+TEMPLATES_OPTION = click.option("--templates", "templates_dir", type=click.Path(path_type=Path, readable=False),
+                                default=None,
                                 help="Theme overrides: files here replace the default theme's, one by one "
                                      "(default: the deck folder's templates/, if any).")
 WATCH_OPTION = click.option("--watch", is_flag=True,
@@ -41,18 +45,70 @@ def _deck(data_dir: Path | None) -> Any:
     return find_deck(data_dir)
 
 
+REPORT_TO = "please report it to the cardsmith maintainers with the command you ran"
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """click.echo of text that may hold a file name that is not UTF-8 (shown as \\xNN)."""
+    from generator.output import printable
+
+    click.echo(printable(text), err=err)
+
+
+def _failure(exc: BaseException) -> tuple[list[str], int]:
+    """What the user reads for an exception, and the exit status: errors.describe for ours;
+    a specific line for the faults of the machine (a file system that refuses: read-only,
+    full, permissions) and of a theme template; and, only as a net under these, one line
+    naming the exception and where to report it."""
+    from generator.errors import CardsmithError, describe
+
+    if isinstance(exc, (CardsmithError, KeyboardInterrupt)):
+        return describe(exc)
+    if "jinja2" in sys.modules:  # before OSError: TemplateNotFound is an IOError
+        import jinja2
+
+        if isinstance(exc, jinja2.TemplateError):
+            from generator.templating import template_problem
+
+            return [str(template_problem(exc)), "cardsmith: 1 problem(s); nothing was written"], 1
+    if isinstance(exc, BrokenPipeError):  # `cardsmith build | head`: the reader left, the work was done
+        return ["cardsmith: the report was cut short (the program reading it closed the pipe)"], 1
+    if isinstance(exc, OSError):
+        from generator.output import os_error_message
+
+        return [f"cardsmith: {os_error_message(exc)}"], 1
+    if isinstance(exc, MemoryError):
+        return ["cardsmith: out of memory; previous outputs are untouched"], 1
+    where = ""
+    if exc.__traceback__ is not None:
+        import traceback
+
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" at {Path(last.filename).name}:{last.lineno}"
+    return [f"cardsmith: internal error: {type(exc).__name__}{where}: {exc}; this is a bug in cardsmith, "
+            f"{REPORT_TO}"], 1
+
+
 def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The one place where core errors become messages and exit codes (no tracebacks)."""
+    """The one place where core errors become messages and exit codes (no tracebacks); SIGTERM
+    stops a command as Ctrl-C does."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.errors import CardsmithError, describe
+        from generator.output import sigterm_as_interrupt
 
         try:
-            return func(*args, **kwargs)
-        except (CardsmithError, KeyboardInterrupt) as exc:
-            lines, code = describe(exc)
-            for line in lines:
-                click.echo(line, err=True)
+            with sigterm_as_interrupt():
+                return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own: usage errors, --help…
+        except (Exception, KeyboardInterrupt) as exc:
+            lines, code = _failure(exc)
+            if isinstance(exc, BrokenPipeError):  # else Python's exit flushes into the pipe again
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            with contextlib.suppress(OSError):  # stderr may be closed too: the exit code still says it
+                for line in lines:
+                    _echo(line, err=True)
             sys.exit(code)
 
     wrapper.__name__ = func.__name__
@@ -72,7 +128,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @main.command()
 @DATA_OPTION
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, readable=False), default=None,
               help="Output folder (default: build/ in the deck folder).")
 @TEMPLATES_OPTION
 @click.option("--allow-schema-change", is_flag=True,
@@ -105,7 +161,7 @@ def build(ctx: click.Context, data_dir: Path | None, out_dir: Path | None, templ
 
 @main.command()
 @DATA_OPTION
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, readable=False), default=None,
               help="Gallery folder: index.html and the media beside it (default: build/preview/ in the deck folder).")
 @TEMPLATES_OPTION
 @WATCH_OPTION
@@ -135,39 +191,42 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
          templates_dir: Path | None) -> None:
     """Run once and print the report. With --watch, also after every save: one line per run
     plus its problems, never exiting on them."""
-    from generator.errors import CardsmithError, DataError, describe, display_path
+    from generator.errors import UsageError, display_path
     from generator.watch import rebuild_line, watch as watch_loop, watched_paths
 
     def on_change(changed: tuple[Path, ...]) -> None:
         try:
             outcome = once()
-        except CardsmithError as exc:
-            if not changed and not isinstance(exc, DataError):  # a bad --out… is not fixed by a save
+        except Exception as exc:  # every failure is a line; the watch goes on (Ctrl-C ends it)
+            if not changed and isinstance(exc, UsageError):  # a bad --out… is not fixed by a save
                 raise
-            lines, _ = describe(exc)
+            lines, _ = _failure(exc)
             for line in lines[:-1]:
-                click.echo(line, err=True)
+                _echo(line, err=True)
             summary = lines[-1].removeprefix("cardsmith: ")
-            if not isinstance(exc, DataError):
+            if "nothing was written" not in summary and "untouched" not in summary:
                 summary += "; nothing was written"
-            click.echo(rebuild_line(changed, summary), err=True)
+            _echo(rebuild_line(changed, summary), err=True)
             return
         for line in outcome.warnings if changed else outcome.report:
-            click.echo(line.text, err=line.warning)
+            _echo(line.text, err=line.warning)
         if changed and ctx.obj["verbosity"] >= 0:
-            click.echo(rebuild_line(changed, outcome.summary))
+            _echo(rebuild_line(changed, outcome.summary))
 
     if not watch:
         for line in once().report:
-            click.echo(line.text, err=line.warning)
+            _echo(line.text, err=line.warning)
         return
     paths = watched_paths(data_dir, templates_dir)
 
     def first_run() -> None:  # once the watcher listens: a save during this run is not missed
         on_change(())
-        click.echo(f"watching {', '.join(display_path(p) for p in paths)} (Ctrl-C stops)", err=True)
+        _echo(f"watching {', '.join(display_path(p) for p in paths)} (Ctrl-C stops)", err=True)
 
-    watch_loop(paths, on_change, on_ready=first_run)
+    def on_error(message: str) -> None:  # the watcher itself stumbled (and was restarted)
+        _echo(rebuild_line(tuple(paths[:1]), message), err=True)
+
+    watch_loop(paths, on_change, on_ready=first_run, on_error=on_error)
     click.echo("stopped watching", err=True)
 
 
@@ -183,7 +242,7 @@ def check(ctx: click.Context, data_dir: Path | None, templates_dir: Path | None)
 
     warnings = run_check(_deck(data_dir).data, templates_dir)
     for problem in warnings:
-        click.echo(str(problem), err=True)
+        _echo(str(problem), err=True)
     if ctx.obj["verbosity"] >= 0:
         click.echo(f"ok: no errors, {len(warnings)} warning(s)")
 
@@ -197,19 +256,21 @@ def check(ctx: click.Context, data_dir: Path | None, templates_dir: Path | None)
 def init(ctx: click.Context, folder: Path, name: str | None) -> None:
     """Start a deck folder: data/deck.yaml, a first topic, .gitignore, editor schemas."""
     from generator.errors import display_path
+    from generator.output import check_out_dir
     from generator.project import create_deck, next_steps
 
+    check_out_dir(folder, "FOLDER")
     for path in create_deck(folder, name):
         if ctx.obj["verbosity"] >= 0:
-            click.echo(f"created {display_path(path)}")
+            _echo(f"created {display_path(path)}")
     if ctx.obj["verbosity"] >= 0:
         click.echo("next:")
         for line in next_steps(folder):
-            click.echo(f"  {line}")
+            _echo(f"  {line}")
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, readable=False), default=None,
               help="Folder for the schema files (default: schemas/ in the deck folder, or here).")
 @_verbosity_options
 @click.pass_context
@@ -217,8 +278,11 @@ def init(ctx: click.Context, folder: Path, name: str | None) -> None:
 def schema(ctx: click.Context, out_dir: Path | None) -> None:
     """Write JSON Schemas of deck.yaml, topic files, diagrams.yaml and exercises, for editors."""
     from generator.errors import display_path
+    from generator.output import check_out_dir
     from generator.project import write_schemas
 
+    if out_dir is not None:
+        check_out_dir(out_dir)
     for path in write_schemas(out_dir):
         if ctx.obj["verbosity"] >= 0:
-            click.echo(f"wrote {display_path(path)}")
+            _echo(f"wrote {display_path(path)}")

@@ -13,9 +13,9 @@ Level = Literal["error", "warning"]
 def display_path(path: str | os.PathLike[str]) -> str:
     """The path as a user typed it: relative to the working directory when it is below it."""
     p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+    try:  # the folder resolved, not the name: a symlink is named as itself, not as its target
+        return str((p.parent.resolve() / p.name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return str(p)
 
 

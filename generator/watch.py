@@ -50,27 +50,69 @@ def _source_filter() -> watchfiles.DefaultFilter:
 
 
 def watch(paths: Sequence[Path], on_change: OnChange, *, on_ready: Callable[[], None] | None = None,
-          stop_event: threading.Event | None = None, debounce_ms: int = 300) -> None:
+          stop_event: threading.Event | None = None, debounce_ms: int = 300,
+          on_error: Callable[[str], None] | None = None) -> None:
     """Call on_change(changed files) after each burst of saves, until Ctrl-C or stop_event is set.
-    on_ready is called once the watcher is listening, so a "watching" message is never early."""
+    on_ready is called once the watcher is listening, so a "watching" message is never early.
+    When the watcher itself fails (watchfiles cannot name a file whose name is not UTF-8), it
+    says so through on_error, starts again and, once listening, runs on_change((first folder,)):
+    the change it lost is never missed."""
     for path in paths:
         if not path.is_dir():
             raise UsageError(f"cannot watch '{display_path(path)}': no such folder")
+    ready: Callable[[], None] | None = on_ready
+    failed_at_start = 0
+    while True:
+        try:
+            _watch(paths, on_change, ready, stop_event, debounce_ms)
+            return
+        except KeyboardInterrupt:
+            return  # Ctrl-C is how a watch ends; every write is atomic, so nothing is half done
+        except _WatcherFailed as exc:
+            failed_at_start = 0 if exc.listened else failed_at_start + 1
+            if failed_at_start >= 3:  # it cannot even start: restarting would only spin
+                raise UsageError(f"cannot watch {', '.join(display_path(p) for p in paths)}: {exc}") from None
+            if on_error is not None:
+                on_error(f"the file watcher failed ({exc}); watching again")
+            if stop_event is not None and stop_event.is_set():
+                return
+
+            def ready() -> None:  # once listening again, so a save during the run is not lost
+                on_change((paths[0],))  # what changed is unknown: run as after a save
+
+
+class _WatcherFailed(Exception):
+    """watchfiles stopped with an error of its own (not one of on_change's)."""
+
+    def __init__(self, exc: BaseException, listened: bool) -> None:
+        self.listened = listened  # it had been watching before it failed
+        text = str(exc)
+        if "decode path" in text:
+            text = "a file or folder name is not valid UTF-8; rename it"
+        super().__init__(text.rstrip("."))
+
+
+def _watch(paths: Sequence[Path], on_change: OnChange, on_ready: Callable[[], None] | None,
+           stop_event: threading.Event | None, debounce_ms: int) -> None:
     import watchfiles
 
     listening = False
-    try:
-        for changes in watchfiles.watch(*paths, watch_filter=_source_filter(), debounce=debounce_ms,
-                                        stop_event=stop_event, rust_timeout=200, yield_on_timeout=True):
-            if not listening:  # the first yield comes once the watcher is set up
-                listening = True
-                if on_ready is not None:
-                    on_ready()
-            if changes:
-                changed = {Path(path) for _, path in changes}
-                on_change(tuple(sorted(changed, key=lambda p: (not p.exists(), str(p)))))  # saved files first
-    except KeyboardInterrupt:
-        return  # Ctrl-C is how a watch ends; every write is atomic, so nothing is half done
+    changes_seen = watchfiles.watch(*paths, watch_filter=_source_filter(), debounce=debounce_ms,
+                                    stop_event=stop_event, rust_timeout=200, yield_on_timeout=True)
+    while True:
+        try:
+            changes = next(changes_seen)
+        except StopIteration:
+            return
+        except RuntimeError as exc:  # WatchfilesRustInternalError (not exported by watchfiles)
+            raise _WatcherFailed(exc, listening) from None
+        if not listening:  # the first yield comes once the watcher is set up
+            listening = True
+            if on_ready is not None:
+                on_ready()
+        if changes:
+            changed = {Path(path) for _, path in changes}
+            on_change(tuple(sorted(changed, key=lambda p: (not p.exists(), str(p)))))  # saved files first
 
 
 def watched_paths(data_dir: Path, templates_dir: Path | None) -> list[Path]:

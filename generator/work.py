@@ -163,7 +163,7 @@ def _mapped(func: Callable[[A], R], items: list[A], jobs: int) -> Iterator[Itera
     context = multiprocessing.get_context(_start_method())
     # Ctrl-C is held while the workers start: a parent that left during a start-up would have
     # the starting worker print a traceback about the parent's vanished semaphore.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         pool = ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_worker_start)
         results = pool.map(func, items)
@@ -193,3 +193,4 @@ def _start_method() -> str:
 def _worker_start() -> None:
     """A worker leaves Ctrl-C to the build, which stops the pool and reports once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # `kill` of the process group: the build stops the pool

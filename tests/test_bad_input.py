@@ -272,6 +272,43 @@ CASES = [
          "09.yaml:3: note 'x'", "back: unbalanced math delimiters: 1 '\\[' but 0 '\\]'"),
     Case("deep-block-nesting", "topics/09.yaml", "topic: B\nnotes:\n" + "".join("  " * i + "-\n" for i in range(1, 40)),
          "09.yaml:35", "nested too deeply (limit 32 levels)"),
+    # --- issue 14 §6: never a traceback (diagrams, theme overrides, names that are not UTF-8)
+    Case("diagram-template-missing", "diagrams.yaml", "diagrams:\n  - id: kv\n    template: nope.svg.j2\n",
+         "diagrams.yaml:3", "diagram 'kv': template 'nope.svg.j2' not found in the theme's diagrams/ (expected one of:"),
+    Case("diagram-param-undefined", "diagrams.yaml",
+         "diagrams:\n  - id: kv\n    template: kv_heads.svg.j2\n    params:\n      title: T\n      variants: []\n",
+         "diagrams.yaml:4", "diagram 'kv': 'query_heads' is undefined in diagrams/kv_heads.svg.j2 (add it under params"),
+    Case("diagram-params-missing", "diagrams.yaml", "diagrams:\n  - id: a\n    template: kv_heads.svg.j2\n",
+         "diagrams.yaml:2", "diagram 'a': 'query_heads' is undefined"),
+    Case("diagram-raises", "diagrams.yaml",
+         "diagrams:\n  - id: kv\n    template: kv_heads.svg.j2\n    params:\n      title: T\n      query_heads: 8\n"
+         "      variants: [{name: X, kv_heads: 0, note: n}]\n",
+         "diagrams.yaml:4", "diagram 'kv': diagrams/kv_heads.svg.j2 at line 17: template failed: ZeroDivisionError"),
+    Case("diagram-param-wrong-type", "diagrams.yaml",
+         "diagrams:\n  - id: kv\n    template: kv_heads.svg.j2\n    params: {title: T, query_heads: '8', variants: []}\n",
+         "diagrams.yaml:4", "template failed: TypeError"),
+    Case("diagram-param-id", "diagrams.yaml",
+         "diagrams:\n  - id: kv\n    template: kv_heads.svg.j2\n    params: {id: other}\n",
+         "diagrams.yaml:4", "'id' under params"),
+    Case("theme-syntax", "../templates/fields/front.html.j2", "<div>\n{% if %}\n</div>\n",
+         "templates/fields/front.html.j2:2", "Jinja syntax error: Expected an expression"),
+    Case("theme-unknown-filter", "../templates/fields/extra.html.j2", "{{ html | nofilter }}\n",
+         "templates/fields/extra.html.j2:1", "No filter named 'nofilter'"),
+    Case("theme-undefined", "../templates/fields/front.html.j2", "{{ html }}{{ typo }}\n",
+         "templates/fields/front.html.j2:1", "'typo' is undefined"),
+    Case("theme-include-missing", "../templates/fields/sources.html.j2", "\n{% include 'gone.html.j2' %}\n",
+         "templates/fields/sources.html.j2:2", "template 'gone.html.j2' not found"),
+    Case("theme-css-not-utf8", "../templates/anki/style.css", b"a { color: red }\n\xff\n",
+         "templates/anki/style.css:2", "theme file is not valid UTF-8 (byte 0xff"),
+    Case("theme-diagram-syntax", "../templates/diagrams/kv_heads.svg.j2", "{% for %}\n",
+         "templates/diagrams/kv_heads.svg.j2:1", "Jinja syntax error"),
+    Case("theme-name-not-utf8", "../templates/anki/\udcff.css", "a {}\n",
+         "templates/anki/\\xff.css", "name is not valid UTF-8"),
+    Case("data-name-not-utf8", "media/lake-\udce9.png", b"\x89PNG\r\n",
+         "media/lake-\\xe9.png", "name is not valid UTF-8"),
+    Case("topic-name-not-utf8", "topics/03-\udcff.yaml", topic(GOOD_NOTE),
+         "topics/03-\\xff.yaml", "name is not valid UTF-8"),
+    Case("folder-name-not-utf8", "media/\udcfe/a.png", b"x", "media/\\xfe:", "name is not valid UTF-8"),
 ]
 
 
@@ -293,6 +330,7 @@ def test_bad_input(case: Case, built: tuple[Path, Path, Callable[[], dict[Path, 
     data, out, snapshot = built
     before = snapshot()
     target = data / case.file
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(case.content if isinstance(case.content, bytes) else case.content.encode())
     result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out)])
     lines = result.output.strip().splitlines()
