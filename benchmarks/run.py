@@ -265,50 +265,64 @@ class Result:
 
 
 def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool = False,
-          venvs: Path | None = None, say: bool = True) -> Result:
+          venvs: Path | None = None, with_floor: bool = True, say: bool = True) -> Result:
     """Every build measure at `notes` notes, `runs` runs each, interleaved with genanki's
-    (and `peer_runs` runs of each peer, spread over the same rounds)."""
+    (and `peer_runs` runs of each peer, spread over the same rounds). Without the floor
+    (the scale table), genanki and the peers are not run."""
     log = print if say else (lambda *a, **k: None)
-    log(f"  {notes} notes: writing the deck, first (cold) build …", flush=True)
+    log(f"  {notes:,} notes: writing the deck, first (cold) build …", flush=True)
     deck = Deck(notes, work / f"deck-{notes}")
     # The first build writes the lock (as a clone of a deck repo has it) and bytecode; its
     # memory is sampled (sampling is never on during a timed run).
     memory = [deck.cold(sample_memory=True)]
     floor_dir = work / f"floor-{notes}"
-    spec = floor_input(deck.apkg(), floor_dir)
-    expected = len(json.loads(spec.read_text(encoding="utf-8"))["notes"])
-    floor_cmd = [sys.executable, str(HERE / "floor.py"), str(spec), str(floor_dir / "floor.apkg")]
-    measure(floor_cmd)  # warm-up
-    contenders = setup_peers(deck, floor_dir, venvs or work, per_topic, log) if peer_runs else []
+    floor_cmd: list[str] = []
+    contenders: list[PeerRun] = []
+    if with_floor:
+        spec = floor_input(deck.apkg(), floor_dir)
+        expected = len(json.loads(spec.read_text(encoding="utf-8"))["notes"])
+        floor_cmd = [sys.executable, str(HERE / "floor.py"), str(spec), str(floor_dir / "floor.apkg")]
+        measure(floor_cmd)  # warm-up
+        if peer_runs:
+            contenders = setup_peers(deck, floor_dir, venvs or work, per_topic, log)
     # Peer runs are slow: spread them over the rounds, one peer per round where possible.
     schedule: list[list[PeerRun]] = [[] for _ in range(runs)]
     for k, contender in enumerate(c for _ in range(peer_runs) for c in contenders):
         schedule[k % runs].append(contender)
-    cold, floor, noop, edit = [], [], [], []
+    cold: list[Run] = []
+    floor: list[Run] = []
+    noop: list[Run] = []
+    edit: list[Run] = []
     for i in range(runs):
-        log(f"  {notes} notes: run {i + 1}/{runs}"
-            + "".join(f", {c.peer.name}" for c in schedule[i]) + " …", flush=True)
-        cold.append(deck.cold())
-        floor.append(measure(floor_cmd))
+        figures = [f"cold {_fmt(_append(cold, deck.cold()))}"]
+        if floor_cmd:
+            figures.append(f"genanki {_fmt(_append(floor, measure(floor_cmd)))}")
         for contender in schedule[i]:
-            contender.runs.append(contender.cold())
+            figures.append(f"{contender.peer.name} {_fmt(_append(contender.runs, contender.cold()))}")
             if not contender.notes:
                 contender.notes = peers.apkg_notes(contender.out)
                 if contender.notes != expected:
                     raise SystemExit(f"benchmark: {contender.peer.name} wrote {contender.notes} notes, "
                                      f"expected {expected} (the conversion lost notes)")
-        noop.append(deck.build())
+        figures.append(f"no-op {_fmt(_append(noop, deck.build()))}")
         deck.edit()
-        edit.append(deck.build())
+        figures.append(f"one edit {_fmt(_append(edit, deck.build()))}")
+        log(f"  {notes:,} notes, run {i + 1}/{runs}: " + ", ".join(figures), flush=True)
     deck.edit()
     memory.append(deck.build(sample_memory=True))
-    result = Result(notes, median(cold), median(noop), median(edit), median(floor),
-                    deck.apkg().stat().st_size, (floor_dir / "floor.apkg").stat().st_size,
+    result = Result(notes, median(cold), median(noop), median(edit), median(floor) if floor else float("nan"),
+                    deck.apkg().stat().st_size,
+                    (floor_dir / "floor.apkg").stat().st_size if floor else 0,
                     max(r.peak_mb or 0.0 for r in memory), max(r.largest_mb for r in cold + memory),
                     contenders)
     shutil.rmtree(deck.work, ignore_errors=True)
     shutil.rmtree(floor_dir, ignore_errors=True)
     return result
+
+
+def _append(runs: list[Run], run: Run) -> float:
+    runs.append(run)
+    return run.seconds
 
 
 def bench_help(runs: int) -> tuple[float, float]:
@@ -367,14 +381,13 @@ def report(r: Result, help_s: float, pass_s: float) -> bool:
 
 
 def report_scale(results: list[Result]) -> bool:
-    """Per-note cost at each size, against genanki; True when memory and linearity hold."""
+    """Per-note cost at each size; True when memory and linearity hold."""
     print()
-    print(f"{'notes':>7} {'cold':>8} {'one-edit':>9} {'no-op':>7} {'genanki':>8} {'cold/note':>10} "
-          f"{'edit/note':>10} {'cold÷gen':>9} {'edit÷gen':>9} {'peak MB':>8}")
+    print(f"{'notes':>8} {'cold':>9} {'one edit':>9} {'no-op':>8} {'cold/note':>10} {'edit/note':>10} "
+          f"{'peak memory':>12}")
     for r in results:
-        print(f"{r.notes:>7} {r.cold:>7.2f}s {r.edit:>8.2f}s {r.noop:>6.2f}s {r.floor:>7.2f}s "
-              f"{r.cold / r.notes * 1e3:>8.3f}ms {r.edit / r.notes * 1e3:>8.3f}ms "
-              f"{r.cold / r.floor:>8.2f}× {r.edit / r.floor:>8.2f}× {r.peak_mb:>8.0f}")
+        print(f"{r.notes:>8,} {_fmt(r.cold):>9} {_fmt(r.edit):>9} {_fmt(r.noop):>8} "
+              f"{r.cold / r.notes * 1e3:>8.2f}ms {r.edit / r.notes * 1e3:>8.2f}ms {r.peak_mb:>9.0f} MB")
     by_size = {r.notes: r for r in results}
     mid, last = by_size.get(10_000, results[0]), results[-1]
     growth = (last.cold / last.notes) / (mid.cold / mid.notes)
@@ -412,7 +425,7 @@ def ensure_installed() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="cardsmith's speed and memory against genanki and two peers.")
     parser.add_argument("--notes", type=int, default=10_000, help="deck size for the targets (default 10000)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per measure; the median is kept (default 5)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measure; the median is kept (default 3)")
     parser.add_argument("--peer-runs", type=int, default=1,
                         help="cold builds of each peer (slow: ~1-2 min each at 10000 notes; 0 skips them; "
                              "default 1)")
@@ -420,7 +433,10 @@ def main() -> int:
                         help="peers build one deck (their fastest layout, default) or a subdeck per topic "
                              "file as cardsmith does (one .apkg per file for markdown-anki-decks)")
     parser.add_argument("--scale", action="store_true", help="also 1000, 10000 and 100000 notes")
-    parser.add_argument("--scale-runs", type=int, default=3, help="runs per measure in the scale table (default 3)")
+    parser.add_argument("--scale-sizes", default=",".join(map(str, SCALE_SIZES)),
+                        help="deck sizes of the scale table (default 1000,10000,100000)")
+    parser.add_argument("--scale-runs", type=int, default=2,
+                        help="runs per measure in the scale table, which has no genanki or peer runs (default 2)")
     parser.add_argument("--work", type=Path, default=HERE / ".work",
                         help="work folder: the peers' venvs (kept) and the decks (removed) (default benchmarks/.work)")
     args = parser.parse_args()
@@ -440,7 +456,8 @@ def main() -> int:
         if args.scale:
             print("\nscale (this takes a while):", flush=True)
             results = [result if n == args.notes and args.runs >= args.scale_runs
-                       else bench(n, args.scale_runs, work) for n in SCALE_SIZES]
+                       else bench(n, args.scale_runs, work, with_floor=False)
+                       for n in map(int, args.scale_sizes.split(","))]
             ok &= report_scale(results)
     finally:
         shutil.rmtree(work, ignore_errors=True)
