@@ -66,10 +66,12 @@ SCALE_SIZES = (1_000, 10_000, 100_000)
 
 @dataclass
 class Run:
-    """One measured process: wall time, and peak memory of its tree when sampled."""
+    """One measured process: wall time, CPU time (its own and its reaped children's), and
+    peak memory of its tree when sampled."""
 
     seconds: float
     peak_mb: float | None = None
+    cpu: float = 0.0
     largest_mb: float = 0.0  # ru_maxrss of the largest single process (wait4)
 
 
@@ -99,7 +101,8 @@ def measure(cmd: list[str], sample_memory: bool = False) -> Run:
             err.seek(0)
             raise SystemExit(f"benchmark: {' '.join(cmd)} failed ({proc.returncode}):\n"
                              f"{err.read().decode(errors='replace')[-2000:]}")
-    return Run(seconds, sampler.peak_mb if sampler else None, usage.ru_maxrss / 1024)
+    return Run(seconds, sampler.peak_mb if sampler else None, usage.ru_utime + usage.ru_stime,
+               usage.ru_maxrss / 1024)
 
 
 class _Sampler(threading.Thread):
@@ -144,6 +147,10 @@ def _pss_kb(pid: int) -> int:
 
 def median(runs: list[Run]) -> float:
     return statistics.median(r.seconds for r in runs)
+
+
+def median_cpu(runs: list[Run]) -> float:
+    return statistics.median(r.cpu for r in runs)
 
 
 # --- the measures --------------------------------------------------------------------------
@@ -262,6 +269,8 @@ class Result:
     peak_mb: float
     largest_mb: float
     peers: list[PeerRun] = field(default_factory=list)
+    floor_one: float = float("nan")  # genanki, every note in the root deck (information)
+    cpu: dict[str, float] = field(default_factory=dict)  # medians of CPU seconds, by measure
 
 
 def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool = False,
@@ -282,6 +291,8 @@ def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool
         spec = floor_input(deck.apkg(), floor_dir)
         expected = len(json.loads(spec.read_text(encoding="utf-8"))["notes"])
         floor_cmd = [sys.executable, str(HERE / "floor.py"), str(spec), str(floor_dir / "floor.apkg")]
+        floor_one_cmd = [sys.executable, str(HERE / "floor.py"), str(spec), str(floor_dir / "one.apkg"),
+                         "--one-deck"]
         measure(floor_cmd)  # warm-up
         if peer_runs:
             contenders = setup_peers(deck, floor_dir, venvs or work, per_topic, log)
@@ -291,12 +302,14 @@ def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool
         schedule[k % runs].append(contender)
     cold: list[Run] = []
     floor: list[Run] = []
+    floor_one: list[Run] = []
     noop: list[Run] = []
     edit: list[Run] = []
     for i in range(runs):
         figures = [f"cold {_fmt(_append(cold, deck.cold()))}"]
         if floor_cmd:
             figures.append(f"genanki {_fmt(_append(floor, measure(floor_cmd)))}")
+            figures.append(f"genanki one deck {_fmt(_append(floor_one, measure(floor_one_cmd)))}")
         for contender in schedule[i]:
             figures.append(f"{contender.peer.name} {_fmt(_append(contender.runs, contender.cold()))}")
             if not contender.notes:
@@ -314,7 +327,10 @@ def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool
                     deck.apkg().stat().st_size,
                     (floor_dir / "floor.apkg").stat().st_size if floor else 0,
                     max(r.peak_mb or 0.0 for r in memory), max(r.largest_mb for r in cold + memory),
-                    contenders)
+                    contenders, median(floor_one) if floor_one else float("nan"))
+    result.cpu = {name: median_cpu(runs) for name, runs in
+                  (("cold", cold), ("noop", noop), ("edit", edit), ("floor", floor), ("floor_one", floor_one))
+                  if runs}
     shutil.rmtree(deck.work, ignore_errors=True)
     shutil.rmtree(floor_dir, ignore_errors=True)
     return result
@@ -341,23 +357,31 @@ def bench_help(runs: int) -> tuple[float, float]:
 # --- report --------------------------------------------------------------------------------
 
 
-def _row(name: str, value: str, base: str, ratio: float | None, limit: float | None, what: str) -> bool:
+def _row(name: str, value: str, base: str, ratio: float | None, limit: float | None, what: str,
+         cpu: float | None = None) -> bool:
     met = limit is None or ratio is None or ratio <= limit
     ratio_s = f"{ratio:.2f}×" if ratio is not None else ""
+    cpu_s = f"{cpu:.2f}×" if cpu is not None else ""
     target = f"≤{limit}×" if limit is not None else "—"
-    print(f"{name:<24} {value:>10} {base:>10} {ratio_s:>7} {target:>7}  {what}{'' if met else '   MISSED'}")
+    print(f"{name:<22} {value:>9} {base:>9} {ratio_s:>7} {target:>6} {cpu_s:>7}  {what}{'' if met else '   MISSED'}")
     return met
 
 
 def report(r: Result, help_s: float, pass_s: float) -> bool:
     """Print the table of figures and ratios; True when every target is met."""
     print()
-    print(f"{'at ' + format(r.notes, ',') + ' notes':<24} {'cardsmith':>10} {'baseline':>10} {'ratio':>7} "
-          f"{'target':>7}  baseline")
+    print(f"{format(r.notes, ',') + ' notes':<22} {'cardsmith':>9} {'baseline':>9} {'ratio':>7} {'target':>6} "
+          f"{'CPU':>7}  baseline (ratio: wall time, medians; CPU: ratio of CPU seconds, for information)")
+    cpu = r.cpu
     gen = "genanki writing the same notes"
-    ok = _row("one-note edit rebuild", _fmt(r.edit), _fmt(r.floor), r.edit / r.floor, EDIT_LIMIT, gen)
-    ok &= _row("no-op rebuild", _fmt(r.noop), _fmt(r.floor), r.noop / r.floor, NOOP_LIMIT, gen)
-    _row("cold build", _fmt(r.cold), _fmt(r.floor), r.cold / r.floor, None, gen)
+    one = "genanki, every note in the root deck (information)"
+    ok = _row("one-note edit rebuild", _fmt(r.edit), _fmt(r.floor), r.edit / r.floor, EDIT_LIMIT, gen,
+              cpu["edit"] / cpu["floor"])
+    _row("", "", _fmt(r.floor_one), r.edit / r.floor_one, None, one, cpu["edit"] / cpu["floor_one"])
+    ok &= _row("no-op rebuild", _fmt(r.noop), _fmt(r.floor), r.noop / r.floor, NOOP_LIMIT, gen,
+               cpu["noop"] / cpu["floor"])
+    _row("cold build", _fmt(r.cold), _fmt(r.floor), r.cold / r.floor, None, gen, cpu["cold"] / cpu["floor"])
+    _row("", "", _fmt(r.floor_one), r.cold / r.floor_one, None, one, cpu["cold"] / cpu["floor_one"])
     ran = [c for c in r.peers if c.runs]
     if ran:
         fastest = min(ran, key=lambda c: median(c.runs))
@@ -366,13 +390,13 @@ def report(r: Result, help_s: float, pass_s: float) -> bool:
             met = _row("cold build vs peer", _fmt(r.cold), _fmt(median(c.runs)), r.cold / median(c.runs),
                        PEER_LIMIT if c is fastest else None,
                        f"{c.peer.name} ({runs}, {c.notes} notes in its .apkg"
-                       f"{'; the faster peer' if c is fastest else ''})")
+                       f"{'; the faster peer' if c is fastest else ''})", cpu["cold"] / median_cpu(c.runs))
             ok &= met
     else:
-        print(f"{'cold build vs peers':<24} {'skipped (--peer-runs 0)':>29}")
+        print(f"{'cold build vs peers':<22} {'skipped (--peer-runs 0)':>27}")
     met = r.peak_mb <= MEMORY_LIMIT_MB
     ok &= met
-    print(f"{'peak memory':<24} {r.peak_mb:>7.0f} MB {'':>10} {'':>7} {'≤' + str(MEMORY_LIMIT_MB) + 'MB':>7}  "
+    print(f"{'peak memory':<22} {r.peak_mb:>6.0f} MB {'':>9} {'':>7} {str(MEMORY_LIMIT_MB) + 'MB':>6} {'':>7}  "
           f"process tree, summed PSS (largest process {r.largest_mb:.0f} MB){'' if met else '   MISSED'}")
     _row("cardsmith --help", _fmt(help_s), _fmt(pass_s), help_s / pass_s, None, "python -c pass")
     _row(".apkg size", f"{r.apkg / 1e6:.2f} MB", f"{r.floor_apkg / 1e6:.2f} MB", r.apkg / r.floor_apkg, None,
@@ -383,17 +407,19 @@ def report(r: Result, help_s: float, pass_s: float) -> bool:
 def report_scale(results: list[Result]) -> bool:
     """Per-note cost at each size; True when memory and linearity hold."""
     print()
-    print(f"{'notes':>8} {'cold':>9} {'one edit':>9} {'no-op':>8} {'cold/note':>10} {'edit/note':>10} "
-          f"{'peak memory':>12}")
+    print(f"{'notes':>8} {'cold':>9} {'one edit':>9} {'no-op':>8} {'cold/note':>10} {'CPU/note':>9} "
+          f"{'edit/note':>10} {'peak memory':>12}")
     for r in results:
         print(f"{r.notes:>8,} {_fmt(r.cold):>9} {_fmt(r.edit):>9} {_fmt(r.noop):>8} "
-              f"{r.cold / r.notes * 1e3:>8.2f}ms {r.edit / r.notes * 1e3:>8.2f}ms {r.peak_mb:>9.0f} MB")
+              f"{r.cold / r.notes * 1e3:>8.2f}ms {r.cpu['cold'] / r.notes * 1e3:>7.2f}ms "
+              f"{r.edit / r.notes * 1e3:>8.2f}ms {r.peak_mb:>9.0f} MB")
     by_size = {r.notes: r for r in results}
     mid, last = by_size.get(10_000, results[0]), results[-1]
     growth = (last.cold / last.notes) / (mid.cold / mid.notes)
+    cpu_growth = (last.cpu["cold"] / last.notes) / (mid.cpu["cold"] / mid.notes)
     ok = growth <= LINEAR_LIMIT
     print(f"cold build per note at {last.notes:,} notes is {growth:.2f}× its cost at {mid.notes:,} "
-          f"(1.00 = linear; target ≤{LINEAR_LIMIT}×){'' if ok else '   MISSED'}")
+          f"(1.00 = linear; target ≤{LINEAR_LIMIT}×; in CPU time {cpu_growth:.2f}×){'' if ok else '   MISSED'}")
     met = last.peak_mb <= SCALE_MEMORY_LIMIT_MB
     print(f"peak memory at {last.notes:,} notes: {last.peak_mb:.0f} MB (target ≤{SCALE_MEMORY_LIMIT_MB} MB)"
           f"{'' if met else '   MISSED'}")
