@@ -20,7 +20,8 @@ cardsmith and of its baselines alternate, so a ratio compares the two under the 
   milliseconds) on the first cold build and on an edit rebuild;
 - `cardsmith --help` against `python -c pass`, and the .apkg's size against genanki's (for
   information; no target);
-- with --scale, cold/edit/no-op per note at 1 000, 10 000 and 100 000 notes (linearity),
+- with --scale, cold/edit/no-op per note at 1 000, 10 000 and 100 000 notes (linearity,
+  judged on the cold build's CPU time per note, which the machine's load does not move),
   and peak memory at 100 000.
 
 Prints a table and exits 1 when a target is missed. Not part of the test suite: timings
@@ -57,7 +58,7 @@ NOOP_LIMIT = 0.2  # no-op rebuild ÷ genanki
 PEER_LIMIT = 0.5  # cold build ÷ the faster peer's cold build (at least 2× faster)
 MEMORY_LIMIT_MB = 300  # peak at --notes (10 000)
 SCALE_MEMORY_LIMIT_MB = 1500  # peak at 100 000 notes
-LINEAR_LIMIT = 1.3  # cold build per note at 100 000 ÷ per note at 10 000
+LINEAR_LIMIT = 1.3  # cold build's CPU time per note at 100 000 ÷ per note at 10 000
 SCALE_SIZES = (1_000, 10_000, 100_000)
 
 
@@ -417,9 +418,11 @@ def report_scale(results: list[Result]) -> bool:
     mid, last = by_size.get(10_000, results[0]), results[-1]
     growth = (last.cold / last.notes) / (mid.cold / mid.notes)
     cpu_growth = (last.cpu["cold"] / last.notes) / (mid.cpu["cold"] / mid.notes)
-    ok = growth <= LINEAR_LIMIT
-    print(f"cold build per note at {last.notes:,} notes is {growth:.2f}× its cost at {mid.notes:,} "
-          f"(1.00 = linear; target ≤{LINEAR_LIMIT}×; in CPU time {cpu_growth:.2f}×){'' if ok else '   MISSED'}")
+    # The verdict uses CPU time: a cold build at 100 000 notes takes minutes, and on a shared
+    # machine its wall time moves by half between two runs; its CPU time does not.
+    ok = cpu_growth <= LINEAR_LIMIT
+    print(f"cold build per note at {last.notes:,} notes, against {mid.notes:,}: {cpu_growth:.2f}× in CPU time "
+          f"(1.00 = linear; target ≤{LINEAR_LIMIT}×), {growth:.2f}× in wall time{'' if ok else '   MISSED'}")
     met = last.peak_mb <= SCALE_MEMORY_LIMIT_MB
     print(f"peak memory at {last.notes:,} notes: {last.peak_mb:.0f} MB (target ≤{SCALE_MEMORY_LIMIT_MB} MB)"
           f"{'' if met else '   MISSED'}")
