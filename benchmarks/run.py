@@ -1,14 +1,16 @@
 """cardsmith's speed and memory on a deck shaped like the real one, against genanki and two peers.
 
-    python3 benchmarks/run.py                 # 10 000 notes: targets, peers (about 5 minutes)
-    python3 benchmarks/run.py --scale         # then 1 000 / 10 000 / 100 000 notes (~15 minutes more)
+    python3 benchmarks/run.py                 # 10 000 notes: targets, peers (about 4-5 minutes)
+    python3 benchmarks/run.py --scale         # then 1 000 / 10 000 / 100 000 notes (~8 minutes more)
     python3 benchmarks/run.py --notes 2000 --runs 3 --peer-runs 0
 
 The deck is data/topics/*.yaml replicated to N notes (benchmarks/realdeck.py: distinct ids,
 fronts and topic names; the text, Markdown, math, code and diagrams are the real deck's).
-Every measure runs as a fresh process; each is the median of several runs, and the runs of
-cardsmith and of its baselines alternate, so a ratio compares the two under the same load
-(the machine may be shared). Measures:
+Every measure runs as a fresh process. Each round runs cardsmith's builds and its baselines
+back to back; a time is the median of its runs, and a ratio the median of the rounds' ratios,
+so each ratio compares two runs made under the same load (the machine may be shared). Ratios
+are of wall time (the targets); the CPU column (CPU seconds of a process and its workers),
+which other users' load moves much less, is for information. Measures:
 
 - one-note edit rebuild into the same output folder, and no-op rebuild, against genanki
   alone writing the same notes (benchmarks/floor.py, fed the notes cardsmith packaged);
@@ -154,6 +156,11 @@ def median_cpu(runs: list[Run]) -> float:
     return statistics.median(r.cpu for r in runs)
 
 
+def paired(runs: list[Run], bases: list[Run], cpu: bool = False) -> float:
+    """The median of run ÷ base over rounds: each pair ran back to back, under the same load."""
+    return statistics.median((r.cpu / b.cpu) if cpu else (r.seconds / b.seconds) for r, b in zip(runs, bases))
+
+
 # --- the measures --------------------------------------------------------------------------
 
 
@@ -232,7 +239,12 @@ class PeerRun:
     cmd: list[str]
     out: Path
     runs: list[Run] = field(default_factory=list)
+    beside: list[Run] = field(default_factory=list)  # cardsmith's cold build in the same rounds
     notes: int = 0  # in its .apkg files, counted after its first run
+
+    def ratio(self, cpu: bool = False) -> float:
+        """cardsmith's cold build ÷ this peer's, round by round (median)."""
+        return paired(self.beside, self.runs, cpu)
 
     def cold(self) -> Run:
         shutil.rmtree(self.out, ignore_errors=True)
@@ -272,6 +284,7 @@ class Result:
     peers: list[PeerRun] = field(default_factory=list)
     floor_one: float = float("nan")  # genanki, every note in the root deck (information)
     cpu: dict[str, float] = field(default_factory=dict)  # medians of CPU seconds, by measure
+    ratios: dict[str, float] = field(default_factory=dict)  # medians of same-round ratios
 
 
 def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool = False,
@@ -313,6 +326,7 @@ def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool
             figures.append(f"genanki one deck {_fmt(_append(floor_one, measure(floor_one_cmd)))}")
         for contender in schedule[i]:
             figures.append(f"{contender.peer.name} {_fmt(_append(contender.runs, contender.cold()))}")
+            contender.beside.append(cold[-1])
             if not contender.notes:
                 contender.notes = peers.apkg_notes(contender.out)
                 if contender.notes != expected:
@@ -329,9 +343,14 @@ def bench(notes: int, runs: int, work: Path, peer_runs: int = 0, per_topic: bool
                     (floor_dir / "floor.apkg").stat().st_size if floor else 0,
                     max(r.peak_mb or 0.0 for r in memory), max(r.largest_mb for r in cold + memory),
                     contenders, median(floor_one) if floor_one else float("nan"))
-    result.cpu = {name: median_cpu(runs) for name, runs in
+    result.cpu = {name: median_cpu(measured) for name, measured in
                   (("cold", cold), ("noop", noop), ("edit", edit), ("floor", floor), ("floor_one", floor_one))
-                  if runs}
+                  if measured}
+    if floor:
+        for name, measured in (("cold", cold), ("noop", noop), ("edit", edit)):
+            for base_name, base in (("floor", floor), ("floor_one", floor_one)):
+                result.ratios[f"{name}/{base_name}"] = paired(measured, base)
+                result.ratios[f"{name}/{base_name} cpu"] = paired(measured, base, cpu=True)
     shutil.rmtree(deck.work, ignore_errors=True)
     shutil.rmtree(floor_dir, ignore_errors=True)
     return result
@@ -372,26 +391,26 @@ def report(r: Result, help_s: float, pass_s: float) -> bool:
     """Print the table of figures and ratios; True when every target is met."""
     print()
     print(f"{format(r.notes, ',') + ' notes':<22} {'cardsmith':>9} {'baseline':>9} {'ratio':>7} {'target':>6} "
-          f"{'CPU':>7}  baseline (ratio: wall time, medians; CPU: ratio of CPU seconds, for information)")
-    cpu = r.cpu
+          f"{'CPU':>7}  baseline\n{'':<22} times: medians of the runs; ratios: medians of same-round ratios "
+          "(wall time; CPU: of CPU seconds, for information)")
+    q = r.ratios
     gen = "genanki writing the same notes"
     one = "genanki, every note in the root deck (information)"
-    ok = _row("one-note edit rebuild", _fmt(r.edit), _fmt(r.floor), r.edit / r.floor, EDIT_LIMIT, gen,
-              cpu["edit"] / cpu["floor"])
-    _row("", "", _fmt(r.floor_one), r.edit / r.floor_one, None, one, cpu["edit"] / cpu["floor_one"])
-    ok &= _row("no-op rebuild", _fmt(r.noop), _fmt(r.floor), r.noop / r.floor, NOOP_LIMIT, gen,
-               cpu["noop"] / cpu["floor"])
-    _row("cold build", _fmt(r.cold), _fmt(r.floor), r.cold / r.floor, None, gen, cpu["cold"] / cpu["floor"])
-    _row("", "", _fmt(r.floor_one), r.cold / r.floor_one, None, one, cpu["cold"] / cpu["floor_one"])
+    ok = _row("one-note edit rebuild", _fmt(r.edit), _fmt(r.floor), q["edit/floor"], EDIT_LIMIT, gen,
+              q["edit/floor cpu"])
+    _row("", "", _fmt(r.floor_one), q["edit/floor_one"], None, one, q["edit/floor_one cpu"])
+    ok &= _row("no-op rebuild", _fmt(r.noop), _fmt(r.floor), q["noop/floor"], NOOP_LIMIT, gen, q["noop/floor cpu"])
+    _row("cold build", _fmt(r.cold), _fmt(r.floor), q["cold/floor"], None, gen, q["cold/floor cpu"])
+    _row("", "", _fmt(r.floor_one), q["cold/floor_one"], None, one, q["cold/floor_one cpu"])
     ran = [c for c in r.peers if c.runs]
     if ran:
         fastest = min(ran, key=lambda c: median(c.runs))
         for c in sorted(ran, key=lambda c: median(c.runs)):
             runs = f"{len(c.runs)} run{'s' * (len(c.runs) > 1)}"
-            met = _row("cold build vs peer", _fmt(r.cold), _fmt(median(c.runs)), r.cold / median(c.runs),
+            met = _row("cold build vs peer", _fmt(median(c.beside)), _fmt(median(c.runs)), c.ratio(),
                        PEER_LIMIT if c is fastest else None,
                        f"{c.peer.name} ({runs}, {c.notes} notes in its .apkg"
-                       f"{'; the faster peer' if c is fastest else ''})", cpu["cold"] / median_cpu(c.runs))
+                       f"{'; the faster peer' if c is fastest else ''})", c.ratio(cpu=True))
             ok &= met
     else:
         print(f"{'cold build vs peers':<22} {'skipped (--peer-runs 0)':>27}")
@@ -482,6 +501,7 @@ def main() -> int:
         result = bench(args.notes, args.runs, work, args.peer_runs, args.peer_layout == "subdecks", args.work)
         help_s, pass_s = bench_help(max(args.runs, 20))
         ok = report(result, help_s, pass_s)
+        print(f"({time.perf_counter() - started:.0f} s so far)", flush=True)
         if args.scale:
             print("\nscale (this takes a while):", flush=True)
             results = [result if n == args.notes and args.runs >= args.scale_runs
