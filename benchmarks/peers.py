@@ -3,21 +3,31 @@
 Each peer builds the same notes as cardsmith from its own Markdown input format, installed
 by the benchmark into its own venv (pinned, so runs compare like with like):
 
-- markdown-anki-decks (CLI `mdankideck INPUT_DIR OUTPUT_DIR`): one Markdown file per deck,
-  `# deck title`, `## question` (or `<div data-question markdown="block">` for a question of
-  several lines, as its README shows), the answer until the next question; Python-Markdown
-  with codehilite (Pygments), genanki; one .apkg per file. `--cloze` turns on cloze notes.
-- ankcompiler (CLI `ankc build`): Markdown files with a `deck:` frontmatter key, cards
-  between `---` lines (`front ::: back`, or cloze text with `{{c1::…}}`), each followed by
-  a `[^uid]` footnote (10 letters or digits), optional `[^tag]` and `[^type]: reversed`
-  footnotes; Python-Markdown with arithmatex, genanki; `--all` writes one .apkg per
+- markdown-anki-decks 1.1.1 (CLI `mdankideck --cloze INPUT_DIR OUTPUT_DIR`): one Markdown
+  file per deck, `# deck title`, `## question` (or `<div data-question markdown="block">`
+  for a question of several lines, as its README shows), the answer until the next
+  question; Python-Markdown with codehilite (Pygments), BeautifulSoup, genanki; one .apkg
+  per file. Installed with `click<8.2` (its typer 0.4 fails on newer click) and Pygments
+  (which codehilite needs for highlighting and the package does not declare). It packages
+  only .gif/.jpeg/.jpg/.png images, so the diagrams (SVG) stay out of its .apkg.
+- ankcompiler 0.6.0 (CLI `ankc build --all`): Markdown files with a `deck:` front-matter
+  key, cards between `---` lines (`front ::: back`, or cloze text with `{{c1::…}}`), each
+  followed by a `[^uid]` footnote (10 letters or digits), optional `[^tag]` and
+  `[^type]: reversed` footnotes; Python-Markdown with arithmatex, genanki; one .apkg per
   top-level deck.
 
 The converter reads the real-shaped deck's topic files and writes each note as the peer's
 format has it: front/back (or cloze text) as the same Markdown, the note's `extra` and its
 sources (a Markdown list of links) appended to the back (to the cloze text for ankcompiler,
-whose cloze note has a single field), tags where the format has them. One Markdown file per
-topic file; diagrams (`diagram:ID`) become the SVG files cardsmith drew, beside the Markdown.
+whose cloze note has a single field), tags where the format has them; diagrams
+(`diagram:ID`) become the SVG files cardsmith drew, beside the Markdown.
+
+Layouts: by default every note goes in one deck, the peers' fastest layout at 10 000 notes
+(markdown-anki-decks: one file; ankcompiler: one file per topic file, all with the same
+`deck:`). With `per_topic`, each topic file is a subdeck `DECK::topic` as in cardsmith's
+.apkg (markdown-anki-decks: one file and one .apkg per topic, `--prefix "DECK::"`;
+ankcompiler: one `deck:` per file, which it handles in time quadratic in the file count,
+as it reads every file's front matter once per deck).
 
     python benchmarks/peers.py DATA_DIR OUT_DIR [--per-topic]   # both peers' inputs (no media)
 """
