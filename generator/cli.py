@@ -286,3 +286,24 @@ def schema(ctx: click.Context, out_dir: Path | None) -> None:
     for path in write_schemas(out_dir):
         if ctx.obj["verbosity"] >= 0:
             _echo(f"wrote {display_path(path)}")
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@DATA_OPTION
+@_verbosity_options
+@click.pass_context
+@_fail_on_errors
+def theme(ctx: click.Context, names: tuple[str, ...], data_dir: Path | None) -> None:
+    """List the theme's files, or copy default ones (e.g. anki/style.css) into templates/ to edit."""
+    from generator.errors import display_path
+    from generator.project import copy_theme_files, theme_listing
+
+    deck = _deck(data_dir)
+    if not names:
+        for name, origin in theme_listing(deck):
+            click.echo(f"{origin:8}  {name}")
+        return
+    for path in copy_theme_files(deck, list(names)):
+        if ctx.obj["verbosity"] >= 0:
+            click.echo(f"created {display_path(path)} (edit it: it now overrides the default)")

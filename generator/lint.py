@@ -66,6 +66,7 @@ def check_note(note: Note, fields: Sequence[str], require_sources: bool = False)
     if note.back is not None and len(fields[1]) > MAX_BACK_CHARS and len(_plain(fields[1])) > MAX_BACK_CHARS:
         found.append((f"back is long (over {MAX_BACK_CHARS} characters); move detail to extra", "warning"))
     found.extend((message, "warning") for message in note_warnings(note))
+    found.extend((message, "warning") for message in cloze_habits(note))
     return found
 
 
@@ -195,3 +196,21 @@ def _open_braces(text: str) -> int:
 
 def _plain(html: str) -> str:
     return _SPACE.sub(" ", strip_tags(html)).strip()
+
+
+_SINGLE_BRACE_CLOZE = re.compile(r"(?<!\{)\{c\d+::[^{}]*\}(?!\})")
+_CLOZE_OPENING = re.compile(r"\{\{c\d+::")
+
+
+def cloze_habits(note: Note) -> list[str]:
+    """Cloze syntax that Anki would show as plain text: single braces, or a deletion in a note
+    that is not a cloze note."""
+    found = []
+    for name, text in _texts(note):
+        for match in _SINGLE_BRACE_CLOZE.finditer(text):
+            found.append(f"{name}: {match.group(0)!r} has single braces, so Anki shows it as text "
+                         "(a cloze deletion is {{c1::…}})")
+        if note.kind != "cloze" and _CLOZE_OPENING.search(text):
+            found.append(f"{name}: cloze deletion in a {note.kind} note, which Anki shows as text "
+                         "(write it as kind: cloze with text:)")
+    return found

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from generator.errors import DataError, Problem
 
 if TYPE_CHECKING:  # imported on first use (packaging), not by every command
     import genanki
@@ -134,7 +138,47 @@ def load_note_types(namespace: str, templates_dir: Path | None = None) -> dict[s
 
     css = "\n".join(read(name) for name in CSS_FILES)
     built = {}
+    problems = []
     for kind, d in NOTE_TYPES.items():
         texts = tuple((read(t.front), read(t.back)) for t in d.templates)
+        for t, (front, back) in zip(d.templates, texts):
+            problems += template_field_problems(d, t.front, front, question=True, templates_dir=templates_dir)
+            problems += template_field_problems(d, t.back, back, question=False, templates_dir=templates_dir)
         built[kind] = BuiltNoteType(d, model_id(namespace, kind), f"{d.name} ({namespace})", css, texts)
+    if problems:
+        raise DataError(problems)
     return built
+
+
+# Anki's special fields and field filters (rslib/src/template.rs, template_filters.rs).
+SPECIAL_FIELDS = frozenset({"FrontSide", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag", "CardID"})
+_REPLACEMENT = re.compile(r"\{\{([^{}]*)\}\}")
+
+
+def template_field_problems(definition: NoteTypeDef, name: str, text: str, *, question: bool,
+                            templates_dir: Path | None) -> list[Problem]:
+    """A card template that names a field the note type does not have makes Anki show nothing
+    there, and a question that shows no field makes Anki create no card at all: both are
+    located problems, never a silently empty deck."""
+    from generator.templating import theme_file
+
+    fields = [f.name for f in definition.fields]
+    path = str(theme_file(f"{ANKI_TEMPLATES}/{name}", templates_dir))
+    problems, shown = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _REPLACEMENT.finditer(line):
+            replacement = match.group(1).strip()
+            field = replacement.lstrip("#^/").split(":")[-1].strip()
+            if field in fields:
+                # a cloze note type makes cards only from a {{cloze:Field}} on the question
+                shown = shown or not definition.cloze or replacement.startswith("cloze:")
+            elif field not in SPECIAL_FIELDS:
+                close = difflib.get_close_matches(field, fields, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                problems.append(Problem(path, number, f"card template names the field '{field}', which note type "
+                                        f"'{definition.name}' does not have ({hint}fields: {', '.join(fields)})"))
+    if question and not shown and not problems:
+        what = "no {{cloze:Field}}" if definition.cloze else f"none of the fields ({', '.join(fields)})"
+        problems.append(Problem(path, None, f"the question of '{definition.name}' shows {what}: "
+                                "Anki would create no card from it"))
+    return problems

@@ -7,6 +7,7 @@ override the default theme, one by one) and, once built, `build/`.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -199,3 +200,32 @@ notes:
       - title: "Python documentation: Common Sequence Operations"
         url: "https://docs.python.org/3/library/stdtypes.html#common-sequence-operations"
 """
+
+
+def theme_listing(deck: DeckFolder) -> list[tuple[str, str]]:
+    """Every theme file with where this deck takes it from: 'override' (the deck folder's
+    templates/) or 'default' (cardsmith's packaged theme)."""
+    from generator.templating import default_templates_dir, theme_files
+
+    default = default_templates_dir()
+    return [(name, "default" if path.is_relative_to(default) else "override")
+            for name, path in theme_files(deck.templates).items()]
+
+
+def copy_theme_files(deck: DeckFolder, names: list[str]) -> list[Path]:
+    """Copy default theme files into the deck folder's templates/ to edit them there (each
+    overrides the default from then on). UsageError for an unknown name or an existing copy."""
+    from generator.output import write_outputs
+    from generator.templating import default_templates_dir, theme_files
+
+    defaults = theme_files(None)
+    unknown = [name for name in names if name not in defaults]
+    if unknown:
+        raise UsageError(f"no theme file {', '.join(map(repr, unknown))} (run `cardsmith theme` to list them)")
+    target = deck.root / "templates"
+    outputs = {target / name: (default_templates_dir() / name).read_bytes() for name in names}
+    existing = [str(path) for path in outputs if os.path.lexists(path)]
+    if existing:
+        raise UsageError(f"{', '.join(existing)} already exists; edit it there (nothing was copied)")
+    written, _ = write_outputs(outputs, _mkdirs(target))
+    return written

@@ -26,10 +26,12 @@ def build_report(result: BuildResult, verbosity: int) -> Iterator[Line]:
         yield Line(f"warning: {len(moved)} note(s) moved from deck '{old}' to '{new}' "
                    f"({', '.join(moved[:5])}{more}): Anki matches decks by name and never moves "
                    f"existing cards, so learners keep them in '{old}' (Browse → Change Deck)", True)
+    where = {note.id: f"{display_path(topic.path)}:{line}: " for topic, note, line in result.deck.notes()} \
+        if result.deck is not None else {}
     for note_id, numbers in changes.clozes_removed:
         one = len(numbers) == 1
         search = " OR ".join(f"card:{n}" for n in numbers)
-        yield Line(f"warning: note '{note_id}' lost cloze {', '.join(f'c{n}' for n in numbers)}: Anki keeps "
+        yield Line(f"{where.get(note_id, '')}warning: note '{note_id}' lost cloze {', '.join(f'c{n}' for n in numbers)}: Anki keeps "
                    f"{'that card' if one else 'those cards'}, reviews and all, now showing \"No cloze … found "
                    f"on card\"; learners delete {'it' if one else 'them'} (Tools → Empty Cards, or search "
                    f"Anki's browser: \"Id:{note_id}\" {search if one else f'({search})'})", True)

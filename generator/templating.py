@@ -84,6 +84,14 @@ def theme_digest(templates_dir: Path | None = None) -> dict[str, str]:
     return result
 
 
+def theme_file(name: str, templates_dir: Path | None = None) -> Path:
+    """Where one theme file is taken from (the first folder of theme_dirs() that has it)."""
+    for folder in theme_dirs(templates_dir):
+        if os.path.lexists(folder / name):
+            return folder / name
+    return theme_dirs(templates_dir)[-1] / name
+
+
 def theme_text(name: str, templates_dir: Path | None = None) -> str:
     """The text of one theme file as looked up; UsageError naming the folders when missing."""
     for folder in theme_dirs(templates_dir):

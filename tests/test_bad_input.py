@@ -300,6 +300,13 @@ CASES = [
          "templates/fields/sources.html.j2:2", "template 'gone.html.j2' not found"),
     Case("theme-css-not-utf8", "../templates/anki/style.css", b"a { color: red }\n\xff\n",
          "templates/anki/style.css:2", "theme file is not valid UTF-8 (byte 0xff"),
+    Case("theme-card-field-typo", "../templates/anki/qa_front.html", '<div class="cs-q">\n{{Frnt}}\n</div>\n',
+         "templates/anki/qa_front.html:2", "card template names the field 'Frnt', which note type 'cardsmith Q&A' "
+         "does not have (did you mean 'Front'?"),
+    Case("theme-card-no-field", "../templates/anki/qa_front.html", "<div>{{Tags}}</div>\n",
+         "templates/anki/qa_front.html", "the question of 'cardsmith Q&A' shows none of the fields"),
+    Case("theme-cloze-without-filter", "../templates/anki/cloze_front.html", "<div>{{Text}}</div>\n",
+         "templates/anki/cloze_front.html", "the question of 'cardsmith Cloze' shows no {{cloze:Field}}"),
     Case("theme-diagram-syntax", "../templates/diagrams/kv_heads.svg.j2", "{% for %}\n",
          "templates/diagrams/kv_heads.svg.j2:1", "Jinja syntax error"),
     Case("theme-name-not-utf8", "../templates/anki/\udcff.css", "a {}\n",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -68,3 +69,22 @@ def test_version_and_module_entry_point() -> None:
     assert __version__ in CliRunner().invoke(main, ["--version"]).output
     proc = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "Usage: cardsmith" in proc.stdout
+
+
+def test_theme_lists_and_copies_default_files(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["init", "-q", "deck"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "deck")
+    listing = CliRunner().invoke(main, ["theme"]).output.splitlines()
+    assert "default   anki/style.css" in listing and not [line for line in listing if line.startswith("override")]
+    result = CliRunner().invoke(main, ["theme", "anki/style.css"])
+    assert result.exit_code == 0 and "created templates/anki/style.css" in result.output
+    from generator.templating import default_templates_dir
+
+    copied = tmp_path / "deck" / "templates" / "anki" / "style.css"
+    assert copied.read_bytes() == (default_templates_dir() / "anki" / "style.css").read_bytes()
+    assert "override  anki/style.css" in CliRunner().invoke(main, ["theme"]).output
+    again = CliRunner().invoke(main, ["theme", "anki/style.css"])
+    assert again.exit_code == 1 and "already exists" in again.output
+    unknown = CliRunner().invoke(main, ["theme", "anki/nope.css"])
+    assert unknown.exit_code == 1 and "no theme file 'anki/nope.css'" in unknown.output

@@ -308,7 +308,7 @@ def test_removed_cloze_is_reported_with_a_search_that_finds_its_card(reviewed: t
     _edit(data, "{{c1::2}} + {{c2::2}} + {{c3::12}} = 16 B", "{{c1::2}} + 2 + {{c3::12}} = 16 B")
     result = _build_result(data, tmp_path / "v2", monkeypatch, T2)
     (line,) = [x for x in _lines(result) if "lost cloze" in x]
-    assert line.startswith("warning: note 'a-cloze' lost cloze c2: Anki keeps that card")
+    assert "01-alpha.yaml:21: warning: note 'a-cloze' lost cloze c2: Anki keeps that card" in line
     search = line.split("browser: ")[1].removesuffix(")")
     assert search == '"Id:a-cloze" card:2'
     log = import_apkg(col, tmp_path / "v2" / "mini.apkg")
@@ -350,9 +350,9 @@ def test_several_removed_clozes_share_one_search(mini_data: Path, tmp_path: Path
     _edit(mini_data, "{{c1::2}} + {{c2::2}} + {{c3::12}} = 16 B", "{{c1::2}} + 2 + 12 = 16 B")
     _edit(mini_data, "{{c1::Paris}} is the capital of {{c3::France}}", "{{c1::Paris}} is the capital of France", BETA)
     lines = [x for x in _lines(_build_result(mini_data, tmp_path / "out", monkeypatch, T2)) if "lost cloze" in x]
-    assert lines[0].startswith("warning: note 'a-cloze' lost cloze c2, c3: Anki keeps those cards")
+    assert "01-alpha.yaml:21: warning: note 'a-cloze' lost cloze c2, c3: Anki keeps those cards" in lines[0]
     assert lines[0].split("browser: ")[1] == '"Id:a-cloze" (card:2 OR card:3))'
-    assert lines[1].startswith("warning: note 'b-cloze-many' lost cloze c3")
+    assert "02-beta.yaml:" in lines[1] and ": warning: note 'b-cloze-many' lost cloze c3" in lines[1]
 
 
 # --- the lock ----------------------------------------------------------------------------------
