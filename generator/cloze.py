@@ -9,6 +9,7 @@ as they are: so the package takes its cards from here, never from genanki.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 MAX_CLOZE = 500  # Anki makes card ord min(n - 1, 499): c501 and above all land on card 500
@@ -67,6 +68,7 @@ def _opening(text: str, pos: int) -> tuple[tuple[int, ...], int] | None:
     return (tuple(sorted(numbers)), match.end()) if numbers else None
 
 
+@lru_cache(maxsize=16384)  # one build reads each cloze field several times (model, lint, cards, lock)
 def parse(text: str) -> Parsed:
     """Read `text` the way Anki's parse_text_with_clozes does."""
     result = Parsed([], [], [], [])

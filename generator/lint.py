@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from generator import cloze
 from generator.design import duplicate_problems, note_warnings
@@ -26,13 +26,16 @@ _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, less \n and \t
 
 
-def lint(deck: Deck, notes: list[RenderedNote]) -> list[Problem]:
-    """Return the warnings; raise DataError when any error is found."""
+def lint(deck: Deck, notes: list[RenderedNote],
+         check: Callable[[Note, Sequence[str]], list[tuple[str, Level]]] | None = None) -> list[Problem]:
+    """Return the warnings; raise DataError when any error is found. `check(note, fields)` is
+    check_note for this deck (the build passes one that remembers earlier findings)."""
+    check = check or (lambda note, fields: check_note(note, fields, deck.require_sources))
     problems: list[Problem] = list(deck.warnings)
     fronts: dict[str, str] = {}
     rendered = {n.id: n for n in notes}
     for topic, note, line in deck.notes():
-        for message, level in check_note(note, rendered[note.id].fields, deck.require_sources):
+        for message, level in check(note, rendered[note.id].fields):
             problems.append(Problem(str(topic.path), line, message, note.id, level))
         main = note.front if note.front is not None else note.text or ""
         key = _SPACE.sub("", main)

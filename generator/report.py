@@ -26,8 +26,9 @@ def build_report(result: BuildResult, verbosity: int) -> Iterator[Line]:
         yield Line(f"warning: {len(moved)} note(s) moved from deck '{old}' to '{new}' "
                    f"({', '.join(moved[:5])}{more}): Anki matches decks by name and never moves "
                    f"existing cards, so learners keep them in '{old}' (Browse → Change Deck)", True)
-    where = {note.id: f"{display_path(topic.path)}:{line}: " for topic, note, line in result.deck.notes()} \
-        if result.deck is not None else {}
+    lost = {note_id for note_id, _ in changes.clozes_removed}
+    where = {note.id: f"{display_path(topic.path)}:{line}: " for topic, note, line in result.deck.notes()
+             if note.id in lost} if result.deck is not None and lost else {}
     for note_id, numbers in changes.clozes_removed:
         one = len(numbers) == 1
         search = " OR ".join(f"card:{n}" for n in numbers)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -21,9 +22,10 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
 from generator.cache import digest, tool_fingerprint
 from generator.cards import FieldRenderer, MediaStore, Rendering, field_context
-from generator.errors import DataError, Problem
+from generator.errors import DataError, Level, Problem
+from generator.lint import check_note
 from generator.loader import read_source
-from generator.model import Deck, Note, Topic, TopicFile, load_topic
+from generator.model import Deck, Note, Topic, load_topic
 
 if TYPE_CHECKING:
     from generator.cache import BuildCache
@@ -54,6 +56,15 @@ class Work:
         self.cache = cache
         self.jobs = max(1, jobs if jobs is not None else available_cores())
         self.progress = progress
+        self._content: dict[int, str] = {}  # id(note) → digest of its validated content, this build
+
+    def _content_key(self, note: Note) -> str:
+        """A digest of the note's validated content (what its fields and lint findings depend
+        on, besides the context): known for notes loaded from the cache, else computed."""
+        key = self._content.get(id(note))
+        if key is None:
+            key = self._content[id(note)] = digest(note.model_dump_json())
+        return key
 
     def load_topics(self, paths: Sequence[Path]) -> list[Topic | DataError]:
         """Each topic file validated (model.load_topic), or the DataError saying what is wrong."""
@@ -68,9 +79,11 @@ class Work:
             key = digest("topic", tool_fingerprint(), raw)
             hit = self.cache.get(key) if self.cache is not None else None
             if hit is not None:
-                topic_json, lines = hit
-                model = TopicFile.model_validate_json(topic_json)
-                results[i] = Topic(path, model.topic, model.description, tuple(model.notes), tuple(lines))
+                # validated when it was stored (same bytes, same tool): unpickled, not re-validated
+                title, description, notes, lines, contents = hit
+                topic = Topic(path, title, description, tuple(pickle.loads(notes)), tuple(lines))
+                self._content.update(zip(map(id, topic.notes), contents))
+                results[i] = topic
             else:
                 todo.append((i, path, raw, key))
         jobs = self.jobs if sum(len(raw) for _, _, raw, _ in todo) >= PARALLEL_MIN_BYTES else 1
@@ -79,9 +92,8 @@ class Work:
         for (i, _, _, key), result in zip(todo, loaded_all):
             if isinstance(result, Topic):
                 if self.cache is not None:
-                    topic_json = TopicFile(topic=result.title, description=result.description,
-                                           notes=list(result.notes)).model_dump_json()
-                    self.cache.put(key, (topic_json, list(result.lines)))
+                    self.cache.put(key, (result.title, result.description, pickle.dumps(list(result.notes)),
+                                         list(result.lines), [self._content_key(n) for n in result.notes]))
                 results[i] = result
             else:
                 results[i] = DataError(result)
@@ -94,7 +106,7 @@ class Work:
 
         def render(notes: Sequence[Note]) -> list[Rendering]:
             results: list[Rendering | None] = [None] * len(notes)
-            keys = [digest("fields", context, note.model_dump_json()) for note in notes] if context else []
+            keys = [digest("fields", context, self._content_key(note)) for note in notes] if context else []
             for i, key in enumerate(keys):
                 hit = self.cache.get(key) if self.cache is not None else None
                 if hit is not None and _media_unchanged(hit[1], media):
@@ -124,6 +136,23 @@ class Work:
             return [result for result in results if result is not None]
 
         return render
+
+    def checker(self, deck: Deck, templates_dir: Path | None) -> Callable[[Note, Sequence[str]], list[tuple[str, Level]]]:
+        """lint.check_note for this deck, remembered per note content (and field context)."""
+        if self.cache is None:
+            return lambda note, fields: check_note(note, fields, deck.require_sources)
+        context = digest("checks", field_context(deck, templates_dir), str(deck.require_sources))
+
+        def check(note: Note, fields: Sequence[str]) -> list[tuple[str, Level]]:
+            key = digest(context, self._content_key(note))
+            hit = self.cache.get(key) if self.cache is not None else None
+            if hit is None:
+                hit = [[message, level] for message, level in check_note(note, fields, deck.require_sources)]
+                if self.cache is not None:
+                    self.cache.put(key, hit)
+            return [(message, level) for message, level in hit]
+
+        return check
 
 
 def _media_unchanged(names: dict[str, str], media: MediaStore) -> bool:

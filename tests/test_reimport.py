@@ -174,9 +174,17 @@ def test_schema_change_needs_the_flag(mini_data: Path, tmp_path: Path, monkeypat
 
 def test_field_rename_is_not_a_schema_change(mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _build(mini_data, tmp_path / "out", monkeypatch, T1)
-    basic = NOTE_TYPES["basic"]
-    renamed = (FieldDef("Question", basic.fields[0].id),) + basic.fields[1:]
-    monkeypatch.setitem(NOTE_TYPES, "basic", type(basic)(basic.kind, basic.name, basic.salt, renamed, basic.templates))
+    for kind in ("basic", "reverse"):  # they share their fields and the qa_* templates
+        old = NOTE_TYPES[kind]
+        renamed = (FieldDef("Question", old.fields[0].id),) + old.fields[1:]
+        monkeypatch.setitem(NOTE_TYPES, kind, type(old)(old.kind, old.name, old.salt, renamed, old.templates))
+    from generator.templating import default_templates_dir
+
+    overrides = mini_data.parent / "templates" / "anki"  # the deck's own card templates use the new name
+    overrides.mkdir(parents=True)
+    for name in ("qa_front.html", "qa_back.html", "reverse_front.html", "reverse_back.html"):
+        text = (default_templates_dir() / "anki" / name).read_text(encoding="utf-8")
+        (overrides / name).write_text(text.replace("{{Front}}", "{{Question}}"), encoding="utf-8")
     _build(mini_data, tmp_path / "out", monkeypatch, T2)  # no SchemaChangeError
 
 
