@@ -271,6 +271,11 @@ def stamp(previous: Lock, notes: list[RenderedNote], notetypes: dict[str, BuiltN
     for note in notes:
         old = previous.notes.get(note.id)
         digest = note.content_hash()
+        if old is not None and old.hash == digest and old.kind and old.question and old.deck:
+            lock.notes[note.id] = old  # same fields and tags: what the lock knows of them still holds
+            if old.deck != note.deck:
+                changes.moved.append((note.id, old.deck, note.deck))
+            continue
         mine = Stamp(digest, 0, note.deck, kind=note.kind, question=question_hash(note),
                      clozes=cloze_numbers(note))
         if old is not None and old.hash == digest:
