@@ -85,7 +85,7 @@ def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCa
         raise DataError([*early, *exc.problems]) from None
     if early:
         raise DataError(early)
-    warnings = [*media.warnings, *lint(deck, notes, work.checker(deck, templates_dir))]
+    warnings = [*media.warnings, *lint(deck, notes, work.checker(deck, templates_dir), work.features)]
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
     lock, changes = stamp(previous, notes, notetypes, now, deck.namespace)

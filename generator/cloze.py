@@ -72,6 +72,8 @@ def _opening(text: str, pos: int) -> tuple[tuple[int, ...], int] | None:
 def parse(text: str) -> Parsed:
     """Read `text` the way Anki's parse_text_with_clozes does."""
     result = Parsed([], [], [], [])
+    if "{{c" not in text and "}}" not in text:
+        return result  # nothing for the grammar to find (most fields)
     stack: list[Deletion] = []
     pos = 0
 

@@ -18,7 +18,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from generator.errors import Problem
 
@@ -85,10 +85,19 @@ def note_warnings(note: Note) -> list[str]:
     return [f"[{f.rule}] {f.message}" for f in note_findings(note) if f.rule not in note.allow]
 
 
-def duplicate_problems(deck: Deck) -> list[Problem]:
-    """The near-duplicate warnings of the whole deck, located at the later note of each pair."""
+Features = tuple[frozenset[bytes], frozenset[bytes]]
+
+
+def note_features(note: Note) -> Features:
+    """What near_duplicates compares a note by: its distinctive numbers and long words."""
+    return _features(_all_text(note))
+
+
+def duplicate_problems(deck: Deck, features: Callable[[Note], Features] = note_features) -> list[Problem]:
+    """The near-duplicate warnings of the whole deck, located at the later note of each pair.
+    `features` is note_features (the build passes one that remembers them per note content)."""
     located = {note.id: (str(topic.path), line) for topic, note, line in deck.notes()}
-    found = near_duplicates([note for _, note, _ in deck.notes()])
+    found = near_duplicates([note for _, note, _ in deck.notes()], features)
     return [Problem(*located[note.id], f"[{f.rule}] {f.message}", note.id, "warning")
             for note, f in found if f.rule not in note.allow]
 
@@ -286,12 +295,12 @@ def table_back(note: Note) -> list[Finding]:
 # --- near-duplicate --------------------------------------------------------------------------
 
 
-def near_duplicates(notes: Sequence[Note]) -> list[tuple[Note, Finding]]:
+def near_duplicates(notes: Sequence[Note], note_features: Callable[[Note], Features] = note_features
+                    ) -> list[tuple[Note, Finding]]:
     """Pairs of notes that read nearly the same, or share most of their distinctive numbers. Only
     notes sharing DUPLICATE_FEATURES distinctive features (numbers, long identifiers) are compared, and difflib
     runs only on pairs whose trigram sets already overlap, so a 10 000-note deck stays cheap."""
-    raw = [_all_text(n) for n in notes]
-    features = [_features(text) for text in raw]
+    features = [note_features(n) for n in notes]
     numbers = [f[0] for f in features]
     index: dict[bytes, list[int]] = defaultdict(list)
     for i, (nums, words) in enumerate(features):
@@ -309,7 +318,7 @@ def near_duplicates(notes: Sequence[Note]) -> list[tuple[Note, Finding]]:
 
     def text(i: int) -> str:
         if i not in texts:
-            texts[i] = _normalize(raw[i])[:DUPLICATE_CHARS]
+            texts[i] = _normalize(_all_text(notes[i]))[:DUPLICATE_CHARS]
         return texts[i]
 
     def trigrams(i: int) -> frozenset[str]:

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from generator import cloze
-from generator.design import duplicate_problems, note_warnings
+from generator.design import Features, duplicate_problems, note_features, note_warnings
 from generator.errors import DataError, Level, Problem
 from generator.mathfit import math_fit_problems
 from generator.render import strip_tags
@@ -27,9 +27,11 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, l
 
 
 def lint(deck: Deck, notes: list[RenderedNote],
-         check: Callable[[Note, Sequence[str]], list[tuple[str, Level]]] | None = None) -> list[Problem]:
+         check: Callable[[Note, Sequence[str]], list[tuple[str, Level]]] | None = None,
+         features: Callable[[Note], Features] = note_features) -> list[Problem]:
     """Return the warnings; raise DataError when any error is found. `check(note, fields)` is
-    check_note for this deck (the build passes one that remembers earlier findings)."""
+    check_note for this deck and `features` design.note_features (the build passes ones that
+    remember their results per note content)."""
     check = check or (lambda note, fields: check_note(note, fields, deck.require_sources))
     problems: list[Problem] = list(deck.warnings)
     fronts: dict[str, str] = {}
@@ -42,7 +44,7 @@ def lint(deck: Deck, notes: list[RenderedNote],
         if key in fronts:
             problems.append(Problem(str(topic.path), line, f"same front as note '{fronts[key]}'", note.id, "warning"))
         fronts.setdefault(key, note.id)
-    problems.extend(duplicate_problems(deck))
+    problems.extend(duplicate_problems(deck, features))
     errors = [p for p in problems if p.level == "error"]
     if errors:
         raise DataError(errors)

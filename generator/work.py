@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
 from generator.cache import digest, tool_fingerprint
 from generator.cards import FieldRenderer, MediaStore, Rendering, field_context
+from generator.design import Features, note_features
 from generator.errors import DataError, Level, Problem
 from generator.lint import check_note
 from generator.loader import read_source
@@ -153,6 +154,17 @@ class Work:
             return [(message, level) for message, level in hit]
 
         return check
+
+    def features(self, note: Note) -> Features:
+        """design.note_features, remembered per note content."""
+        if self.cache is None:
+            return note_features(note)
+        key = digest("features", tool_fingerprint(), self._content_key(note))
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = note_features(note)
+            self.cache.put(key, hit)
+        return (hit[0], hit[1])  # frozensets, as marshal keeps them
 
 
 def _media_unchanged(names: dict[str, str], media: MediaStore) -> bool:
