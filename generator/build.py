@@ -58,6 +58,7 @@ class Prepared:
     lock: Lock
     changes: Changes
     lock_exists: bool
+    deck_info: DeckInfo  # the root deck's name and rendered description
 
 
 def prepare(data_dir: Path, templates_dir: Path | None = None, *, cache: BuildCache | None = None,
@@ -89,7 +90,7 @@ def _prepare(data_dir: Path, templates_dir: Path | None, work: Work) -> Prepared
         early += topic_case_problems(deck)
         media = MediaStore(deck, templates_dir)
         notes, files = render_notes(deck, templates_dir, work.renderer(deck, templates_dir, media), media)
-        media.render_description()  # its images are checked and shipped like a note's
+        description = media.render_description()  # its images are checked and shipped like a note's
     except DataError as exc:
         raise DataError([*early, *exc.problems]) from None
     if early:
@@ -98,10 +99,8 @@ def _prepare(data_dir: Path, templates_dir: Path | None, work: Work) -> Prepared
     exercises = _exercises(data_dir, templates_dir)
     notetypes = load_note_types(deck.namespace, templates_dir)
     lock, changes = stamp(previous, notes, notetypes, now, deck.namespace)
-    return Prepared(deck, notes, files, warnings, exercises, notetypes, lock, changes, lock_path.exists())
-
-
-T = TypeVar("T")
+    return Prepared(deck, notes, files, warnings, exercises, notetypes, lock, changes, lock_path.exists(),
+                    _deck_info(deck, description, templates_dir))
 
 
 @contextlib.contextmanager
@@ -118,6 +117,7 @@ def relaxed_collector() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+T = TypeVar("T")
 
 
 def _attempt(problems: list[Problem], step: Callable[[], T], fallback: T) -> T:
@@ -147,18 +147,18 @@ def build(data_dir: Path, out_dir: Path, templates_dir: Path | None = None, *,
         _refuse_identity_changes(p, allow_identity_change)
         if p.changes.schema_changed and not allow_schema_change:
             raise SchemaChangeError(_schema_message(p.changes))
-        outputs = _outputs(p, data_dir, out_dir, templates_dir)
+        outputs = _outputs(p, data_dir, out_dir)
     written, unchanged_paths = write_outputs(outputs, out_dir)
     with interrupts_deferred():  # the outputs are new now: a Ctrl-C must not say otherwise
         _remember(cache, p, inputs, outputs, data_dir, templates_dir, out_dir)
     return BuildResult(written, unchanged_paths, p.changes, p.warnings, p.deck, len(p.notes))
 
 
-def _outputs(p: Prepared, data_dir: Path, out_dir: Path, templates_dir: Path | None) -> dict[Path, bytes]:
+def _outputs(p: Prepared, data_dir: Path, out_dir: Path) -> dict[Path, bytes]:
     """Every file the build writes, by path."""
     from generator.package import package_bytes
 
-    apkg = package_bytes(_deck_info(p.deck, templates_dir), p.notes, p.notetypes, p.lock, p.media)
+    apkg = package_bytes(p.deck_info, p.notes, p.notetypes, p.lock, p.media)
     outputs = {out_dir / f"{p.deck.namespace}.apkg": apkg}
     outputs.update({out_dir / rel: text.encode() for rel, text in p.exercises.items()})
     if p.changes.any or p.changes.lock_upgrade or not p.lock_exists:
@@ -205,13 +205,12 @@ def _refuse_identity_changes(p: Prepared, allow: bool) -> None:
 def check_paths(data_dir: Path, out_dir: Path, templates_dir: Path | None) -> None:
     """Refuse output folders that would overwrite the sources."""
     from generator.output import check_out_dir  # a file, a dangling link, a loop: before resolve()
+    from generator.templating import theme_dirs
 
     check_out_dir(out_dir)
     if not data_dir.is_dir():
         raise UsageError(f"data folder '{data_dir}' not found (run in the project folder or pass --data)")
     out = out_dir.resolve()
-    from generator.templating import theme_dirs
-
     sources = [(data_dir.resolve(), "data")] + [(folder, "templates") for folder in theme_dirs(templates_dir)]
     for source, label in sources:
         if out == source or out.is_relative_to(source):
@@ -308,13 +307,12 @@ def _exercises(data_dir: Path, templates_dir: Path | None) -> dict[str, str]:
     return build_exercises(data_dir, templates_dir)
 
 
-def _deck_info(deck: Deck, templates_dir: Path | None) -> DeckInfo:
+def _deck_info(deck: Deck, html: str, templates_dir: Path | None) -> DeckInfo:
+    """The root deck's name and description (`html`: the description's Markdown, rendered)."""
     from markupsafe import Markup
 
-    from generator.cards import MediaStore
     from generator.package import DeckInfo
 
-    html = MediaStore(deck, templates_dir).render_description()
     description = render("fields/deck_description.html.j2", templates_dir, html=Markup(html),
                          notes=sum(len(t.notes) for t in deck.topics), topics=len(deck.topics))
     return DeckInfo(deck.name, description.strip())

@@ -94,19 +94,18 @@ def theme_file(name: str, templates_dir: Path | None = None) -> Path:
 
 def theme_text(name: str, templates_dir: Path | None = None) -> str:
     """The text of one theme file as looked up; UsageError naming the folders when missing."""
-    for folder in theme_dirs(templates_dir):
-        path = folder / name
-        if path.is_file():
-            try:
-                return path.read_text(encoding="utf-8")
-            except OSError as exc:
-                from generator.output import why
+    path = theme_file(name, templates_dir)
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            from generator.output import why
 
-                raise DataError([Problem(str(path), None, f"cannot read theme file: {why(exc)}")]) from None
-            except UnicodeDecodeError as exc:
-                raise DataError([_not_utf8(path, exc)]) from None
-        if os.path.lexists(path):  # a broken link or a folder in the override: never skipped silently
-            raise DataError([_not_a_file(path)])
+            raise DataError([Problem(str(path), None, f"cannot read theme file: {why(exc)}")]) from None
+        except UnicodeDecodeError as exc:
+            raise DataError([_not_utf8(path, exc)]) from None
+    if os.path.lexists(path):  # a broken link or a folder in the override: never skipped silently
+        raise DataError([_not_a_file(path)])
     raise UsageError(f"theme file '{name}' not found in {' or '.join(map(str, theme_dirs(templates_dir)))}")
 
 

@@ -18,7 +18,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from generator.cache import digest, tool_fingerprint
 from generator.cards import FieldRenderer, MediaStore, Rendering, field_context
@@ -145,13 +145,9 @@ class Work:
         context = digest("checks", field_context(deck, templates_dir), str(deck.require_sources))
 
         def check(note: Note, fields: Sequence[str]) -> list[tuple[str, Level]]:
-            key = digest(context, self._content_key(note))
-            hit = self.cache.get(key) if self.cache is not None else None
-            if hit is None:
-                hit = [[message, level] for message, level in check_note(note, fields, deck.require_sources)]
-                if self.cache is not None:
-                    self.cache.put(key, hit)
-            return [(message, level) for message, level in hit]
+            found = self._remembered(digest(context, self._content_key(note)), lambda: [
+                [message, level] for message, level in check_note(note, fields, deck.require_sources)])
+            return [(message, level) for message, level in found]
 
         return check
 
@@ -159,12 +155,18 @@ class Work:
         """design.note_features, remembered per note content."""
         if self.cache is None:
             return note_features(note)
-        key = digest("features", tool_fingerprint(), self._content_key(note))
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = note_features(note)
-            self.cache.put(key, hit)
-        return (hit[0], hit[1])  # frozensets, as marshal keeps them
+        numbers, words = self._remembered(digest("features", tool_fingerprint(), self._content_key(note)),
+                                          lambda: note_features(note))
+        return numbers, words  # frozensets, as marshal keeps them
+
+    def _remembered(self, key: str, compute: Callable[[], Any]) -> Any:
+        """The value the cache holds under `key`, or compute() (then stored there)."""
+        assert self.cache is not None
+        value = self.cache.get(key)
+        if value is None:
+            value = compute()
+            self.cache.put(key, value)
+        return value
 
 
 def _media_unchanged(names: dict[str, str], media: MediaStore) -> bool:

@@ -283,7 +283,6 @@ PAIRS = [("Alpha", "alpha"), ("Straße", "STRASSE"), ("Caf\u00e9", "Cafe\u0301")
 def test_deck_name_key_agrees_with_anki(pair: tuple[str, str], mini_data: Path, tmp_path: Path) -> None:
     """Why the refusal, and that it refuses exactly what Anki merges: the same package with
     two notes in topics named `a` and `b` (packaged directly, past the check)."""
-    from generator.build import _deck_info
     from generator.identity import deck_name_key
     from generator.package import package_bytes
 
@@ -291,7 +290,7 @@ def test_deck_name_key_agrees_with_anki(pair: tuple[str, str], mini_data: Path, 
     names = dict(zip(("a-rev", "a-basic"), pair))
     notes = [dataclasses.replace(n, deck=f"Mini 测试::{names[n.id]}") if n.id in names else n for n in p.notes]
     apkg = tmp_path / "case.apkg"
-    apkg.write_bytes(package_bytes(_deck_info(p.deck, None), notes, p.notetypes, p.lock, p.media))
+    apkg.write_bytes(package_bytes(p.deck_info, notes, p.notetypes, p.lock, p.media))
     col = new_collection(tmp_path / "anki")
     import_apkg(col, apkg)
     decks = {d.name.removeprefix("Mini 测试::") for d in col.decks.all_names_and_ids()}
