@@ -45,9 +45,6 @@ def _deck(data_dir: Path | None) -> Any:
     return find_deck(data_dir)
 
 
-REPORT_TO = "please report it to the cardsmith maintainers with the command you ran"
-
-
 def _echo(text: str, err: bool = False) -> None:
     """click.echo of text that may hold a file name that is not UTF-8 (shown as \\xNN)."""
     from generator.output import printable
@@ -55,45 +52,12 @@ def _echo(text: str, err: bool = False) -> None:
     click.echo(printable(text), err=err)
 
 
-def _failure(exc: BaseException) -> tuple[list[str], int]:
-    """What the user reads for an exception, and the exit status: errors.describe for ours;
-    a specific line for the faults of the machine (a file system that refuses: read-only,
-    full, permissions) and of a theme template; and, only as a net under these, one line
-    naming the exception and where to report it."""
-    from generator.errors import CardsmithError, describe
-
-    if isinstance(exc, (CardsmithError, KeyboardInterrupt)):
-        return describe(exc)
-    if "jinja2" in sys.modules:  # before OSError: TemplateNotFound is an IOError
-        import jinja2
-
-        if isinstance(exc, jinja2.TemplateError):
-            from generator.templating import template_problem
-
-            return [str(template_problem(exc)), "cardsmith: 1 problem(s); nothing was written"], 1
-    if isinstance(exc, BrokenPipeError):  # `cardsmith build | head`: the reader left, the work was done
-        return ["cardsmith: the report was cut short (the program reading it closed the pipe)"], 1
-    if isinstance(exc, OSError):
-        from generator.output import os_error_message
-
-        return [f"cardsmith: {os_error_message(exc)}"], 1
-    if isinstance(exc, MemoryError):
-        return ["cardsmith: out of memory; previous outputs are untouched"], 1
-    where = ""
-    if exc.__traceback__ is not None:
-        import traceback
-
-        last = traceback.extract_tb(exc.__traceback__)[-1]
-        where = f" at {Path(last.filename).name}:{last.lineno}"
-    return [f"cardsmith: internal error: {type(exc).__name__}{where}: {exc}; this is a bug in cardsmith, "
-            f"{REPORT_TO}"], 1
-
-
 def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """The one place where core errors become messages and exit codes (no tracebacks); SIGTERM
     stops a command as Ctrl-C does."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from generator.errors import describe
         from generator.output import sigterm_as_interrupt
 
         try:
@@ -102,7 +66,7 @@ def _fail_on_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own: usage errors, --help…
         except (Exception, KeyboardInterrupt) as exc:
-            lines, code = _failure(exc)
+            lines, code = describe(exc)
             if isinstance(exc, BrokenPipeError):  # else Python's exit flushes into the pipe again
                 with contextlib.suppress(OSError, ValueError):
                     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -191,7 +155,7 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
          templates_dir: Path | None) -> None:
     """Run once and print the report. With --watch, also after every save: one line per run
     plus its problems, never exiting on them."""
-    from generator.errors import UsageError, display_path
+    from generator.errors import UsageError, describe, display_path
     from generator.watch import rebuild_line, watch as watch_loop, watched_paths
 
     def on_change(changed: tuple[Path, ...]) -> None:
@@ -200,7 +164,7 @@ def _run(ctx: click.Context, once: Callable[[], Any], watch: bool, data_dir: Pat
         except Exception as exc:  # every failure is a line; the watch goes on (Ctrl-C ends it)
             if not changed and isinstance(exc, UsageError):  # a bad --out… is not fixed by a save
                 raise
-            lines, _ = _failure(exc)
+            lines, _ = describe(exc)
             for line in lines[:-1]:
                 _echo(line, err=True)
             summary = lines[-1].removeprefix("cardsmith: ")

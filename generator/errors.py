@@ -79,7 +79,7 @@ class InterruptedAfterWrite(KeyboardInterrupt):
 def describe(exc: BaseException) -> tuple[list[str], int]:
     """The one place where an error becomes what the user reads and the exit code: the lines
     to print (the problems, then a summary starting with "cardsmith:") and the status (1 for
-    any error of ours, 130 for an interrupt). Other exceptions are not ours to describe."""
+    an error, 130 for an interrupt). Exceptions that are not ours get _machine_fault's line."""
     if isinstance(exc, DataError):
         return [*map(str, exc.problems), f"cardsmith: {len(exc.problems)} problem(s); nothing was written"], 1
     if isinstance(exc, CardsmithError):
@@ -88,4 +88,39 @@ def describe(exc: BaseException) -> tuple[list[str], int]:
         return ["cardsmith: interrupted after the new outputs were written in full"], 130
     if isinstance(exc, KeyboardInterrupt):
         return ["cardsmith: interrupted; previous outputs are untouched"], 130
-    raise TypeError(f"not a cardsmith error: {exc!r}")
+    return _machine_fault(exc)
+
+
+REPORT_TO = "please report it to the cardsmith maintainers with the command you ran"
+
+
+def _machine_fault(exc: BaseException) -> tuple[list[str], int]:
+    """describe() for exceptions that are not ours: a specific line for the faults of the
+    machine (a file system that refuses: read-only, full, permissions) and of a theme
+    template; and, only as a net under these, one line naming the exception and where to
+    report it."""
+    import sys
+
+    if "jinja2" in sys.modules:  # before OSError: TemplateNotFound is an IOError
+        import jinja2
+
+        if isinstance(exc, jinja2.TemplateError):
+            from generator.templating import template_problem
+
+            return [str(template_problem(exc)), "cardsmith: 1 problem(s); nothing was written"], 1
+    if isinstance(exc, BrokenPipeError):  # `cardsmith build | head`: the reader left, the work was done
+        return ["cardsmith: the report was cut short (the program reading it closed the pipe)"], 1
+    if isinstance(exc, OSError):
+        from generator.output import os_error_message
+
+        return [f"cardsmith: {os_error_message(exc)}"], 1
+    if isinstance(exc, MemoryError):
+        return ["cardsmith: out of memory; previous outputs are untouched"], 1
+    where = ""
+    if exc.__traceback__ is not None:
+        import traceback
+
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" at {Path(last.filename).name}:{last.lineno}"
+    return [f"cardsmith: internal error: {type(exc).__name__}{where}: {exc}; this is a bug in cardsmith, "
+            f"{REPORT_TO}"], 1

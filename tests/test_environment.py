@@ -23,7 +23,8 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import _failure, main
+from generator.cli import main
+from generator.errors import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -557,7 +558,7 @@ def test_the_net_names_the_exception_and_where_to_report_it() -> None:
     try:
         {}["missing"]
     except KeyError as exc:
-        lines, code = _failure(exc)
+        lines, code = describe(exc)
     assert code == 1 and len(lines) == 1
     assert lines[0].startswith("cardsmith: internal error: KeyError at test_environment.py:")
     assert "this is a bug in cardsmith, please report it to the cardsmith maintainers" in lines[0]
@@ -566,5 +567,5 @@ def test_the_net_names_the_exception_and_where_to_report_it() -> None:
 @pytest.mark.parametrize("exc", [PermissionError(13, "Permission denied", "x"), OSError(28, "No space left", "x"),
                                  OSError(30, "Read-only file system", "x"), MemoryError(), KeyboardInterrupt()])
 def test_environment_faults_never_reach_the_net(exc: BaseException) -> None:
-    lines, code = _failure(exc)
+    lines, code = describe(exc)
     assert "internal error" not in lines[-1] and code in (1, 130)
